@@ -1,0 +1,1 @@
+"""Data sets, readers, tokenizers, the vocabulary and batching, shared by both tasks."""

@@ -1,0 +1,19 @@
+"""Where data lives: ``--data-dir`` > ``$LSTMLAB_DATA`` > ``~/.cache/lstmlab``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_ENV_VAR = "LSTMLAB_DATA"
+DEFAULT_DATA_DIR = Path("~/.cache/lstmlab")
+
+
+def data_root(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Return the data root: the explicit argument, else ``$LSTMLAB_DATA``, else the cache."""
+    if data_dir:
+        return Path(data_dir).expanduser()
+    env = os.environ.get(DATA_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return DEFAULT_DATA_DIR.expanduser()

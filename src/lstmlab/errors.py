@@ -1,0 +1,22 @@
+"""Errors a user can act on.
+
+Every error raised for bad input (missing data, malformed lines, a wrong
+checkpoint, a bad option) derives from :class:`LstmlabError`; the command line
+prints its message on one line and exits non-zero, without a traceback.
+"""
+
+
+class LstmlabError(Exception):
+    """Base class: the message must be one line that says what is wrong and what to do."""
+
+
+class DataError(LstmlabError):
+    """A data set is missing, corrupt or malformed."""
+
+
+class ConfigError(LstmlabError):
+    """A preset, option or ``--set key=value`` is invalid."""
+
+
+class CheckpointError(LstmlabError):
+    """A checkpoint or run folder is missing, corrupt, or from another task or version."""
