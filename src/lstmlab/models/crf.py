@@ -23,6 +23,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from lstmlab.models.inputs import check_positive
+
 IGNORE_INDEX = -100
 """Tag value at padded positions, both accepted in ``tags`` and written by decoding."""
 
@@ -41,8 +43,7 @@ class CRF(nn.Module):
 
     def __init__(self, num_tags: int) -> None:
         super().__init__()
-        if num_tags < 1:
-            raise ValueError(f"num_tags must be >= 1, got {num_tags}")
+        check_positive(num_tags=num_tags)
         self.num_tags = num_tags
         self.start_transitions = nn.Parameter(torch.empty(num_tags))
         self.end_transitions = nn.Parameter(torch.empty(num_tags))
@@ -144,8 +145,6 @@ class CRF(nn.Module):
                 f"got {mask.dtype} {tuple(mask.shape)}"
             )
         if tags is not None and tags.shape != mask.shape:
-            raise ValueError(
-                f"tags must have shape {tuple(mask.shape)}, got {tuple(tags.shape)}"
-            )
+            raise ValueError(f"tags must have shape {tuple(mask.shape)}, got {tuple(tags.shape)}")
         if not bool(mask[:, 0].all()):
             raise ValueError("every sequence needs at least one real step: mask[:, 0] must be True")

@@ -1,0 +1,36 @@
+"""Checks on the batch tensors every model receives, so shape mistakes fail with a clear message.
+
+The data layer's collate produces right-padded batches: ``ids`` [B, T] (pad 0) and
+``lengths`` [B] with 1 <= length <= T.
+"""
+
+from __future__ import annotations
+
+from torch import Tensor
+
+
+def check_ids_and_lengths(ids: Tensor, lengths: Tensor) -> None:
+    """Raise ValueError unless ``ids`` is [B, T] and ``lengths`` is [B] with values in [1, T]."""
+    if ids.dim() != 2:
+        raise ValueError(f"ids must be [B, T], got shape {tuple(ids.shape)}")
+    if lengths.shape != ids.shape[:1]:
+        raise ValueError(f"lengths must be [B] = [{ids.size(0)}], got shape {tuple(lengths.shape)}")
+    # Only checked on CPU (where collate puts lengths): on a GPU it would cost a sync.
+    if lengths.device.type == "cpu" and lengths.numel() > 0:
+        low, high = int(lengths.min()), int(lengths.max())
+        if low < 1 or high > ids.size(1):
+            raise ValueError(f"lengths must lie in [1, T={ids.size(1)}], got [{low}, {high}]")
+
+
+def check_positive(**values: int) -> None:
+    """Raise ValueError naming the first argument that is not a positive integer."""
+    for name, value in values.items():
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+
+
+def check_probability(**values: float) -> None:
+    """Raise ValueError naming the first dropout-like argument outside [0, 1)."""
+    for name, value in values.items():
+        if not 0.0 <= value < 1.0:
+            raise ValueError(f"{name} must be in [0, 1), got {value}")

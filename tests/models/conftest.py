@@ -1,0 +1,45 @@
+"""Fixtures shared by the model tests."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+import pytest
+import torch
+
+
+@pytest.fixture
+def require_lstmlab_lstm() -> None:
+    """Skip until the transparent LSTM (``lstmlab.nn.LSTM``) exists."""
+    try:
+        nn_module = importlib.import_module("lstmlab.nn")
+    except ImportError:
+        pytest.skip("lstmlab.nn is not importable yet")
+    if not hasattr(nn_module, "LSTM"):
+        pytest.skip("lstmlab.nn.LSTM does not exist yet")
+
+
+def padding_mask(lengths: list[int], total_length: int | None = None) -> torch.Tensor:
+    """Bool [B, T], True on padded positions."""
+    total_length = total_length or max(lengths)
+    return torch.arange(total_length) >= torch.tensor(lengths).unsqueeze(1)
+
+
+def padded_ids(lengths: list[int], vocab_size: int, seed: int = 0) -> torch.Tensor:
+    """Random ids in [1, vocab_size), right-padded with 0: [B, max(lengths)]."""
+    generator = torch.Generator().manual_seed(seed)
+    ids = torch.randint(1, vocab_size, (len(lengths), max(lengths)), generator=generator)
+    return ids.masked_fill(padding_mask(lengths), 0)
+
+
+@pytest.fixture(name="padding_mask")
+def padding_mask_factory() -> Callable[..., torch.Tensor]:
+    """``padding_mask(lengths, total_length=None)``: bool [B, T], True on padding."""
+    return padding_mask
+
+
+@pytest.fixture(name="padded_ids")
+def padded_ids_factory() -> Callable[..., torch.Tensor]:
+    """``padded_ids(lengths, vocab_size, seed=0)``: random right-padded ids [B, T]."""
+    return padded_ids
