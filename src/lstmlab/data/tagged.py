@@ -1,0 +1,210 @@
+"""Readers for POS-tagged text: one :class:`TaggedSentence` per sentence.
+
+Formats:
+
+- ``conll``: one token a line, whitespace-separated columns (CoNLL-2000: ``word POS chunk``),
+  a blank line ends a sentence, ``-DOCSTART-`` lines are skipped; plain or ``.gz``.
+- ``two_column``: the same layout with exactly ``word tag`` (the lab's files).
+- ``brown``: NLTK's ``brown.zip``: one sentence a line, ``word/tag`` tokens.
+
+All readers accept CRLF line ends, tabs or spaces between columns, trailing blanks and a
+missing final blank line. A malformed line raises :class:`DataError` naming file and line.
+CoNLL-U is not supported (its multi-word token lines need more than a column pick).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lstmlab.errors import DataError
+
+PathLike = str | os.PathLike[str]
+DOCSTART = "-DOCSTART-"
+FORMATS = ("conll", "two_column", "brown")
+# The 12 universal tags of Petrov et al. (2012).
+UNIVERSAL_TAGS = frozenset(
+    ["ADJ", "ADP", "ADV", "CONJ", "DET", "NOUN", "NUM", "PRON", "PRT", "VERB", ".", "X"]
+)
+# NLTK's corpus reader takes these members of brown.zip as the corpus (not README, cats.txt).
+_BROWN_MEMBER = re.compile(r"brown/c[a-z]\d\d")
+_BROWN_MAP_MEMBER = "universal_tagset/en-brown.map"
+
+
+@dataclass
+class TaggedSentence:
+    """One sentence: ``words[i]`` has tag ``tags[i]``."""
+
+    words: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    """Open a plain or gzipped UTF-8 text file; universal newlines turn CRLF into LF."""
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")  # the caller closes it
+
+
+def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number from 1, line) for every line of ``path``; decoding errors → DataError."""
+    with _open_text(path) as lines:
+        try:
+            yield from enumerate(lines, start=1)
+        except (UnicodeDecodeError, OSError, EOFError) as error:
+            raise DataError(f"{path}: cannot read as UTF-8 text: {error}") from error
+
+
+def _read_columns(path: Path, word_column: int, tag_column: int, n_columns: int | None):
+    """Sentences from a one-token-a-line file, taking the word and tag from the given columns.
+
+    ``n_columns`` is the exact number of columns required on every token line (None: at
+    least ``max(word_column, tag_column) + 1``).
+    """
+    needed = max(word_column, tag_column) + 1
+    sentences: list[TaggedSentence] = []
+    current = TaggedSentence()
+    for number, line in _numbered_lines(path):
+        fields = line.split()
+        if not fields or fields[0] == DOCSTART:
+            if current.words:
+                sentences.append(current)
+                current = TaggedSentence()
+            continue
+        if len(fields) < needed or (n_columns is not None and len(fields) != n_columns):
+            expected = f"{n_columns}" if n_columns is not None else f"at least {needed}"
+            raise DataError(
+                f"{path}, line {number}: expected {expected} columns, found {len(fields)}: "
+                f"{line.rstrip()!r}"
+            )
+        current.words.append(fields[word_column])
+        current.tags.append(fields[tag_column])
+    if current.words:  # a file may end without the final blank line
+        sentences.append(current)
+    return sentences
+
+
+def read_conll(path: PathLike, column: int = 1) -> list[TaggedSentence]:
+    """Read a CoNLL file (``word POS chunk``); ``column`` picks the tag (1 = POS, 2 = chunk)."""
+    if column < 1:
+        raise ValueError(f"column must be >= 1 (column 0 holds the words), got {column}")
+    return _read_columns(Path(path), word_column=0, tag_column=column, n_columns=None)
+
+
+def read_two_column(path: PathLike) -> list[TaggedSentence]:
+    """Read a ``word tag`` file (exactly two columns on every token line)."""
+    return _read_columns(Path(path), word_column=0, tag_column=1, n_columns=2)
+
+
+def read_universal_map(map_zip: PathLike) -> dict[str, str]:
+    """Brown tag → universal tag, from ``en-brown.map`` inside NLTK's ``universal_tagset.zip``."""
+    text = _read_zip_member(Path(map_zip), _BROWN_MAP_MEMBER)
+    mapping: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != 2 or fields[1] not in UNIVERSAL_TAGS:
+            raise DataError(
+                f"{map_zip}:{_BROWN_MAP_MEMBER}, line {number}: "
+                f"expected 'brown_tag universal_tag', found {line!r}"
+            )
+        mapping[fields[0]] = fields[1]
+    return mapping
+
+
+def _read_zip_member(zip_path: Path, member: str) -> str:
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            return archive.read(member).decode("utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{zip_path}: no such file") from None
+    except KeyError:
+        raise DataError(f"{zip_path}: has no member {member}; is it the NLTK package?") from None
+    except (zipfile.BadZipFile, UnicodeDecodeError, OSError) as error:
+        raise DataError(f"{zip_path}: cannot read {member}: {error}") from error
+
+
+def _parse_slash_line(line: str, where: str) -> TaggedSentence:
+    """``The/at jury/nn ...`` → a sentence; tags upper-cased as NLTK does."""
+    sentence = TaggedSentence()
+    for token in line.split():
+        word, slash, tag = token.rpartition("/")  # the word itself may contain '/'
+        if not slash or not word or not tag:
+            raise DataError(f"{where}: token {token!r} is not 'word/tag'")
+        sentence.words.append(word)
+        sentence.tags.append(tag.upper())
+    return sentence
+
+
+def read_brown(
+    zip_path: PathLike, universal_map_zip: PathLike | None = None
+) -> list[TaggedSentence]:
+    """Read NLTK's ``brown.zip``: 500 files, one sentence a non-blank line, ``word/tag`` tokens.
+
+    Files are read in sorted order (as NLTK's reader does). Tags are the Brown tags,
+    upper-cased (``NN-TL``); with ``universal_map_zip`` (NLTK's ``universal_tagset.zip``)
+    they are mapped to the 12 universal tags, unknown tags to ``X`` (as NLTK does).
+    """
+    zip_path = Path(zip_path)
+    mapping = read_universal_map(universal_map_zip) if universal_map_zip is not None else None
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            members = sorted(n for n in archive.namelist() if _BROWN_MEMBER.fullmatch(n))
+            if not members:
+                raise DataError(f"{zip_path}: no brown/cXNN files; is it NLTK's brown.zip?")
+            texts = [(m, archive.read(m).decode("utf-8")) for m in members]
+    except FileNotFoundError:
+        raise DataError(f"{zip_path}: no such file") from None
+    except (zipfile.BadZipFile, UnicodeDecodeError, OSError) as error:
+        raise DataError(f"{zip_path}: cannot read: {error}") from error
+    sentences = []
+    for member, text in texts:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                sentences.append(_parse_slash_line(line, f"{zip_path}:{member}, line {number}"))
+    if mapping is not None:
+        for sentence in sentences:
+            sentence.tags = [mapping.get(tag, "X") for tag in sentence.tags]
+    return sentences
+
+
+def sniff_format(path: PathLike) -> str:
+    """Guess the format: ``.zip`` → brown; else 2 columns → two_column, 3 or more → conll."""
+    path = Path(path)
+    if path.suffix == ".zip":
+        return "brown"
+    for number, line in _numbered_lines(path):
+        fields = line.split()
+        if not fields or fields[0] == DOCSTART:
+            continue
+        if len(fields) == 2:
+            return "two_column"
+        if len(fields) >= 3:
+            return "conll"
+        raise DataError(f"{path}, line {number}: cannot tell the format from {line.rstrip()!r}")
+    raise DataError(f"{path}: has no tokens")
+
+
+def read_tagged_file(path: PathLike, fmt: str = "auto") -> list[TaggedSentence]:
+    """Read ``path`` in format ``fmt`` (one of :data:`FORMATS`, or ``"auto"`` to sniff it)."""
+    if fmt == "auto":
+        fmt = sniff_format(path)
+    if fmt == "conll":
+        return read_conll(path)
+    if fmt == "two_column":
+        return read_two_column(path)
+    if fmt == "brown":
+        return read_brown(path)
+    raise DataError(f"unknown tagged-file format {fmt!r}; choose auto or one of {FORMATS}")
