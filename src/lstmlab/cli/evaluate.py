@@ -1,0 +1,50 @@
+"""``lstmlab evaluate RUN_DIR``: a trained model on its test set, or on a labelled file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from lstmlab.errors import CheckpointError
+from lstmlab.tasks import get_task
+from lstmlab.training.runner import load_trained, run_task_name
+from lstmlab.training.trainer import Trainer
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "evaluate", help="evaluate a trained run on test data or a labelled file",
+        description="Evaluate the best checkpoint of RUN_DIR. Sentiment files hold "
+                    "'pos<TAB>text' lines; POS files are CoNLL or 'word tag' columns.",
+    )
+    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    parser.add_argument("--file", type=Path, help="labelled data to evaluate on (default: test)")
+    parser.add_argument("--data-dir", help="data root (default $LSTMLAB_DATA or ~/.cache/lstmlab)")
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.set_defaults(func=run_evaluate)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    spec = get_task(run_task_name(args.run_dir))
+    config, model, state = load_trained(spec, args.run_dir)
+    if args.file:
+        from_file = spec.labelled_examples(config, state, args.file)
+        examples, source = from_file, str(args.file)
+    else:
+        prepared = spec.prepare(config, args.data_dir)
+        if prepared.state != state:
+            raise CheckpointError(f"the data under the data root no longer gives {args.run_dir}'s "
+                                  "vocabulary; evaluate with --file instead")
+        examples, source = prepared.test, "test split"
+    device = next(model.parameters()).device
+    trainer = Trainer(model, spec.adapter, config, None, device=device)
+    metrics = {"examples": len(examples), **trainer.evaluate(examples)}
+    metrics.update(spec.report(model, examples, state, None, device))
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+    else:
+        print(f"{spec.name} model {args.run_dir} on {source}: {len(examples):,} examples")
+        for line in spec.summary_lines(metrics):
+            print("  " + line)
+    return 0

@@ -1,0 +1,317 @@
+"""Part-of-speech tagging (CoNLL-2000, Brown, or the user's own tagged files).
+
+Examples are ``{"ids": [T], "chars": [T, C], "casing": [T], "tags": [T]}`` (LongTensors);
+the model is :class:`lstmlab.models.tagger.SequenceTagger`. A word is *unseen* when it
+is not in the training vocabulary; it is then encoded as ``<unk>``, and only its
+characters and casing tell the tagger what it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from lstmlab.data.registry import locate
+from lstmlab.data.splits import train_val_split
+from lstmlab.data.tagged import TaggedSentence, read_brown, read_conll, read_tagged_file
+from lstmlab.data.vocab import Vocab
+from lstmlab.errors import DataError
+from lstmlab.models.features import NUM_CASING_CLASSES, casing_class
+from lstmlab.models.tagger import SequenceTagger
+from lstmlab.training.config import RunConfig, check
+from lstmlab.training.metrics import (
+    confusion_matrix,
+    most_confused,
+    per_class_scores,
+)
+from lstmlab.training.plots import plot_confusion
+from lstmlab.training.runner import Prepared
+from lstmlab.training.trainer import Example, StepResult, make_loader, to_device
+
+CORPORA = ("conll2000", "brown", "files")
+MAX_WORD_CHARS = 24  # longer words keep their first 24 characters for the char encoder
+
+
+@dataclass
+class PosData:
+    """Which tagged corpus, and how words become ids."""
+
+    corpus: str = "conll2000"  # "conll2000", "brown" or "files" (train_file/test_file)
+    train_file: str = ""
+    dev_file: str = ""  # optional: else validation is carved from train
+    test_file: str = ""
+    column: int = 1  # tag column in CoNLL files (0 is the word)
+    tagset: str = "original"  # Brown: "original" or "universal"
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1  # Brown only: its seeded test split
+    lowercase: bool = True  # word vocabulary of lowercased words (casing is a feature)
+    min_freq: int = 1
+
+    def validate(self) -> None:
+        check(self.corpus in CORPORA, f"data.corpus must be one of {', '.join(CORPORA)}")
+        check(self.tagset in ("original", "universal"),
+              "data.tagset must be 'original' or 'universal'")
+        check(self.corpus != "files" or bool(self.train_file and self.test_file),
+              "data.corpus 'files' needs --train FILE and --test FILE")
+        check(0 < self.val_fraction < 1 and 0 < self.test_fraction < 1,
+              "data.val_fraction and data.test_fraction must be in (0, 1)")
+        check(self.min_freq >= 1, "data.min_freq must be >= 1")
+
+
+@dataclass
+class PosModel:
+    """Settings of :class:`SequenceTagger`."""
+
+    word_dim: int = 100
+    char_encoder: str = "cnn"  # "cnn", "lstm" or "none"
+    char_dim: int = 30
+    char_hidden: int = 50
+    casing: bool = True
+    hidden_size: int = 128
+    num_layers: int = 1
+    dropout: float = 0.5
+    use_crf: bool = False
+    backend: str = "torch"
+
+    def validate(self) -> None:
+        check(self.char_encoder in ("cnn", "lstm", "none"),
+              "model.char_encoder must be 'cnn', 'lstm' or 'none'")
+        check(self.backend in ("torch", "lstmlab"), "model.backend must be 'torch' or 'lstmlab'")
+
+
+class TaggerAdapter:
+    """Loss summed over real tokens; one unit = one real token (pads never count)."""
+
+    name = "pos"
+
+    def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult:
+        tagger = model.module if hasattr(model, "module") else model
+        emissions = model(batch["ids"], batch["lengths"], chars=batch.get("chars"),
+                          casing=batch.get("casing"))
+        tags, mask = batch["tags"], batch["mask"]
+        loss_sum = tagger.loss(emissions, tags, mask, reduction="sum")
+        # While training, per-token argmax is a cheap stand-in for Viterbi decoding.
+        predicted = emissions.argmax(-1) if model.training else tagger.decode(emissions, mask)
+        correct = int((predicted == tags)[mask].sum())
+        return StepResult(loss_sum, int(mask.sum()), correct)
+
+
+class PosTask:
+    name = "pos"
+    data_cls = PosData
+    model_cls = PosModel
+    adapter = TaggerAdapter()
+
+    def prepare(self, config: RunConfig, data_dir: str | None) -> Prepared:
+        cfg: PosData = config.data
+        train, val, test = read_corpus(cfg, data_dir, config.train.seed)
+        words = [normalise(w, cfg) for s in train for w in s.words]
+        vocab = Vocab.build([words], min_freq=cfg.min_freq)
+        chars = Vocab.build([list(w) for s in train for w in s.words])
+        tags = Vocab.build([s.tags for s in train], specials=())
+        state = {"vocab": vocab.to_dict(), "chars": chars.to_dict(), "tags": tags.to_dict()}
+        encoder = SentenceEncoder(state, cfg)
+        for name, split in (("validation", val), ("test", test)):
+            unknown = {t for s in split for t in s.tags} - set(tags.tokens)
+            if unknown:
+                raise DataError(f"the {name} data has tags never seen in training: "
+                                f"{', '.join(sorted(unknown)[:5])}")
+        return Prepared(
+            train=[encoder.example(s) for s in train],
+            val=[encoder.example(s) for s in val],
+            test=[encoder.example(s) for s in test],
+            state=state,
+            info={"train sentences": len(train), "validation": len(val), "test": len(test),
+                  "words": len(vocab), "tags": len(tags)},
+        )
+
+    def build_model(self, config: RunConfig, state: dict[str, Any]) -> SequenceTagger:
+        m: PosModel = config.model
+        use_chars = m.char_encoder != "none"
+        return SequenceTagger(
+            len(state["vocab"]["tokens"]), len(state["tags"]["tokens"]),
+            word_dim=m.word_dim,
+            char_vocab_size=len(state["chars"]["tokens"]) if use_chars else 0,
+            char_dim=m.char_dim, char_encoder=m.char_encoder if use_chars else "cnn",
+            char_hidden=m.char_hidden, num_casing=NUM_CASING_CLASSES if m.casing else 0,
+            hidden_size=m.hidden_size, num_layers=m.num_layers, dropout=m.dropout,
+            use_crf=m.use_crf, backend=m.backend,
+        )
+
+    def report(self, model: nn.Module, examples: list[Example], state: dict[str, Any],
+               run_dir: Path | None, device: torch.device) -> dict[str, Any]:
+        return tagging_report(model, examples, state, run_dir, device)
+
+    def labelled_examples(self, config: RunConfig, state: dict[str, Any],
+                          path: Path) -> list[Example]:
+        """Examples from a tagged file, encoded with a trained run's vocabularies."""
+        encoder = SentenceEncoder(state, config.data)
+        sentences = read_tagged_file(path)
+        unknown = {t for s in sentences for t in s.tags} - set(encoder.tags.tokens)
+        if unknown:
+            raise DataError(f"{path} has tags the model never saw: "
+                            f"{', '.join(sorted(unknown)[:5])}")
+        return [encoder.example(s) for s in sentences]
+
+    def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
+        def share(value: float | None) -> str:
+            return "n/a" if value is None else f"{value:.4f}"
+
+        return [
+            f"token accuracy (real tokens)      {share(metrics['token_accuracy'])}"
+            f"  ({metrics['tokens']:,} tokens)",
+            f"  known words                     {share(metrics['known_word_accuracy'])}",
+            f"  unseen words                    {share(metrics['unseen_word_accuracy'])}"
+            f"  ({metrics['unseen_words']:,} tokens)",
+            f"sentence accuracy                 {share(metrics['sentence_accuracy'])}",
+            f"lab-style accuracy, pads counted  {share(metrics['lab_padding_inclusive_accuracy'])}"
+            f"  (misleading: {metrics['lab_padding_positions']:,} pad positions counted as "
+            "correct, as the lab's padded evaluation did)",
+        ]
+
+
+def normalise(word: str, cfg: PosData) -> str:
+    return word.lower() if cfg.lowercase else word
+
+
+class SentenceEncoder:
+    """Words → the tensors of one example, with a trained run's vocabularies."""
+
+    def __init__(self, state: dict[str, Any], cfg: PosData) -> None:
+        self.vocab = Vocab.from_dict(state["vocab"])
+        self.chars = Vocab.from_dict(state["chars"])
+        self.tags = Vocab.from_dict(state["tags"])
+        self.cfg = cfg
+
+    def example(self, sentence: TaggedSentence | list[str]) -> Example:
+        words = sentence.words if isinstance(sentence, TaggedSentence) else sentence
+        char_ids = torch.zeros(len(words), min(MAX_WORD_CHARS, max(map(len, words))),
+                               dtype=torch.long)
+        for i, word in enumerate(words):
+            ids = self.chars.encode(word[:MAX_WORD_CHARS])
+            char_ids[i, : len(ids)] = torch.tensor(ids)
+        example = {
+            "ids": torch.tensor(self.vocab.encode(normalise(w, self.cfg) for w in words)),
+            "chars": char_ids,
+            "casing": torch.tensor([casing_class(w) for w in words]),
+        }
+        if isinstance(sentence, TaggedSentence):
+            example["tags"] = torch.tensor(self.tags.encode(sentence.tags))
+        return example
+
+
+def read_corpus(cfg: PosData, data_dir: str | None,
+                seed: int) -> tuple[list[TaggedSentence], ...]:
+    """(train, validation, test) sentences; validation carved from train unless given."""
+    dev: list[TaggedSentence] | None = None
+    if cfg.corpus == "conll2000":
+        train = read_conll(locate("conll2000", data_dir, "train"), cfg.column)
+        test = read_conll(locate("conll2000", data_dir, "test"), cfg.column)
+    elif cfg.corpus == "brown":
+        universal = cfg.tagset == "universal"
+        mapping = locate("brown", data_dir, "universal_tagset") if universal else None
+        sentences = read_brown(locate("brown", data_dir, "brown"), mapping)
+        train_index, test_index = train_val_split(len(sentences), cfg.test_fraction, seed)
+        train = [sentences[i] for i in train_index]
+        test = [sentences[i] for i in test_index]
+    else:
+        train = read_tagged_file(Path(cfg.train_file))
+        test = read_tagged_file(Path(cfg.test_file))
+        dev = read_tagged_file(Path(cfg.dev_file)) if cfg.dev_file else None
+    for name, split in (("training", train), ("test", test)):
+        if not split:
+            raise DataError(f"the {name} data holds no sentences")
+    if dev is None:
+        train_index, val_index = train_val_split(len(train), cfg.val_fraction, seed)
+        train, dev = [train[i] for i in train_index], [train[i] for i in val_index]
+    return train, dev, test
+
+
+@torch.no_grad()
+def predict_tags(model: nn.Module, examples: list[Example], device: torch.device,
+                 batch_size: int = 256) -> list[list[int]]:
+    """Predicted tag ids of each example, in the examples' order."""
+    model.eval()
+    loader = make_loader(examples, batch_size, shuffle=False, seed=0)
+    predicted: list[list[int]] = [[] for _ in examples]
+    for indices, batch in zip(loader.batch_sampler, loader, strict=True):
+        batch = to_device(batch, device)
+        emissions = model(batch["ids"], batch["lengths"], chars=batch.get("chars"),
+                          casing=batch.get("casing"))
+        decoded = model.decode(emissions, batch["mask"]).cpu()
+        for row, index in enumerate(indices):
+            predicted[index] = decoded[row, : int(batch["lengths"][row])].tolist()
+    return predicted
+
+
+def tagging_report(model: nn.Module, examples: list[Example], state: dict[str, Any],
+                   run_dir: Path | None, device: torch.device) -> dict[str, Any]:
+    """Honest tagging metrics over real tokens only (pads never enter), plus the lab's figure.
+
+    Returns token accuracy, accuracy on known and unseen words, sentence accuracy,
+    per-tag precision/recall/F1, and — for teaching only — the lab's padding-inclusive
+    accuracy: every sentence padded to the longest one and each pad counted as a correct
+    prediction, as the lab's model (which learns to predict the pad tag) effectively did.
+    """
+    tags = Vocab.from_dict(state["tags"])
+    unk = Vocab.from_dict(state["vocab"]).unk_index
+    predicted = predict_tags(model, examples, device)
+    true = np.concatenate([e["tags"].numpy() for e in examples])
+    guess = np.concatenate([np.asarray(p, dtype=np.int64) for p in predicted])
+    unseen = np.concatenate([(e["ids"] == unk).numpy() for e in examples])
+    right = true == guess
+    longest = max(len(e["ids"]) for e in examples)
+    pads = longest * len(examples) - len(true)
+    confusion = confusion_matrix(true, guess, len(tags))
+    report = {
+        "token_accuracy": float(right.mean()),
+        "known_word_accuracy": float(right[~unseen].mean()) if (~unseen).any() else None,
+        "unseen_word_accuracy": float(right[unseen].mean()) if unseen.any() else None,
+        "unseen_words": int(unseen.sum()),
+        "tokens": len(true),
+        "sentence_accuracy": float(np.mean([
+            np.array_equal(e["tags"].numpy(), p) for e, p in zip(examples, predicted,
+                                                                  strict=True)])),
+        "lab_padding_inclusive_accuracy": float((right.sum() + pads) / (len(true) + pads)),
+        "lab_padding_positions": int(pads),
+        "per_tag": per_class_scores(confusion, tags.tokens),
+    }
+    if run_dir is not None:
+        keep = most_confused(confusion, tags.tokens, top=15)
+        plot_confusion(confusion[np.ix_(keep, keep)], [tags.tokens[k] for k in keep],
+                       run_dir / "confusion.png", "Most confused tags (test)")
+    return report
+
+
+_WORD = re.compile(r"\w+(?:[-'.]\w+)*|n't|'\w+|[^\w\s]")
+
+
+def split_words(text: str) -> list[str]:
+    """A simple Penn-Treebank-like tokenizer for tagging raw text.
+
+    Words keep inner hyphens, apostrophes and dots (``well-known``, ``U.S``); punctuation
+    is split off; ``'s`` and similar clitics become tokens of their own. Use
+    ``--tokenized`` to tag text that is already split on spaces.
+    """
+    return _WORD.findall(text)
+
+
+def tag_sentences(model: nn.Module, config: RunConfig, state: dict[str, Any],
+                  sentences: list[list[str]]) -> list[list[tuple[str, str]]]:
+    """(word, tag) pairs for each tokenised sentence (used by ``lstmlab tag``)."""
+    encoder = SentenceEncoder(state, config.data)
+    device = next(model.parameters()).device
+    tag_names = encoder.tags.tokens
+    predicted = predict_tags(model, [encoder.example(s) for s in sentences], device)
+    return [[(w, tag_names[t]) for w, t in zip(s, p, strict=True)]
+            for s, p in zip(sentences, predicted, strict=True)]
+
+
+
+POS = PosTask()

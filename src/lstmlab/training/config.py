@@ -1,0 +1,183 @@
+"""Run configuration: presets in TOML, ``--set section.key=value`` overrides, validation.
+
+A configuration has three sections, each a dataclass: ``data`` and ``model`` belong to
+the task (sentiment or POS), ``train`` is shared by both tasks (:class:`TrainConfig`).
+Presets are TOML files with the same three tables; those shipped with lstmlab live in
+``lstmlab/presets/<task>/<name>.toml`` and can be copied and edited by users.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lstmlab.errors import ConfigError
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation and bookkeeping settings shared by every task."""
+
+    epochs: int = 5
+    batch_size: int = 64  # per process; see keep_global_batch
+    eval_batch_size: int = 256
+    optimizer: str = "adam"  # "adam" or "adamw"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    schedule: str = "none"  # "none", "linear" (decay to 0) or "cosine", after warmup_steps
+    warmup_steps: int = 0
+    clip_grad: float = 0.0  # max gradient norm; 0 turns clipping off
+    patience: int = 0  # early stopping after this many epochs without improvement; 0 = off
+    bucket: bool = True  # length-bucketed batches (False: plain random batches, as the lab)
+    seed: int = 0
+    device: str = "auto"  # "auto" (CUDA when present), "cpu", "cuda", "cuda:1", ...
+    threads: int = 0  # CPU threads for torch; 0 keeps torch's default
+    keep_global_batch: bool = False  # True: batch_size is global, split over processes
+
+    def validate(self) -> None:
+        check(self.epochs >= 1, "train.epochs must be >= 1")
+        check(self.batch_size >= 1, "train.batch_size must be >= 1")
+        check(self.eval_batch_size >= 1, "train.eval_batch_size must be >= 1")
+        check(self.optimizer in ("adam", "adamw"), "train.optimizer must be 'adam' or 'adamw'")
+        check(self.lr > 0, "train.lr must be > 0")
+        check(self.schedule in ("none", "linear", "cosine"),
+              "train.schedule must be 'none', 'linear' or 'cosine'")
+        check(self.warmup_steps >= 0, "train.warmup_steps must be >= 0")
+        check(self.clip_grad >= 0, "train.clip_grad must be >= 0")
+        check(self.patience >= 0, "train.patience must be >= 0")
+        check(self.threads >= 0, "train.threads must be >= 0")
+
+
+@dataclass
+class RunConfig:
+    """A whole run: the task name and its three sections."""
+
+    task: str
+    data: Any
+    model: Any
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "data": dataclasses.asdict(self.data),
+            "model": dataclasses.asdict(self.model),
+            "train": dataclasses.asdict(self.train),
+        }
+
+    def validate(self) -> None:
+        for section in (self.data, self.model, self.train):
+            if hasattr(section, "validate"):
+                section.validate()
+
+
+def check(condition: bool, message: str) -> None:
+    """Raise :class:`ConfigError` with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise ConfigError(message)
+
+
+def preset_names(task: str) -> list[str]:
+    """Names of the presets shipped for ``task``."""
+    folder = resources.files("lstmlab") / "presets" / task
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def read_preset(task: str, name_or_path: str) -> dict[str, Any]:
+    """Read a shipped preset by name, or any TOML file by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ConfigError(f"preset file {path} does not exist")
+        text = path.read_text(encoding="utf-8")
+    else:
+        resource = resources.files("lstmlab") / "presets" / task / f"{name_or_path}.toml"
+        if not resource.is_file():
+            names = ", ".join(preset_names(task))
+            raise ConfigError(f"unknown {task} preset {name_or_path!r}; choose one of: {names}")
+        text = resource.read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"preset {name_or_path}: invalid TOML: {error}") from None
+
+
+def parse_override(item: str) -> tuple[str, str, Any]:
+    """Parse ``section.key=value``; the value is read as TOML, else kept as a string."""
+    key, sep, raw = item.partition("=")
+    section, dot, name = key.strip().partition(".")
+    if not sep or not dot or not name:
+        raise ConfigError(f"--set expects section.key=value (e.g. train.lr=0.001), got {item!r}")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return section, name, value
+
+
+def build_section(cls: type, values: dict[str, Any], section: str) -> Any:
+    """Instantiate dataclass ``cls`` from ``values``, checking names and types."""
+    known = {f.name: f for f in fields(cls)}
+    for name, value in values.items():
+        if name not in known:
+            raise ConfigError(
+                f"unknown setting {section}.{name}; valid: {', '.join(sorted(known))}"
+            )
+        # Every config dataclass has defaults; they give each setting its type.
+        values[name] = _coerce(value, getattr(cls(), name), f"{section}.{name}")
+    return cls(**values)
+
+
+def _coerce(value: Any, default: Any, name: str) -> Any:
+    """Convert ``value`` to the type of ``default`` where that is lossless."""
+    if default is None or (isinstance(value, type(default)) and not (
+        isinstance(value, bool) and not isinstance(default, bool)
+    )):
+        return value
+    if isinstance(default, bool):
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
+    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    raise ConfigError(f"{name} must be a {type(default).__name__}, got {value!r}")
+
+
+def resolve_config(
+    task: str,
+    data_cls: type,
+    model_cls: type,
+    preset: str | None,
+    overrides: list[str] | None = None,
+    base: dict[str, Any] | None = None,
+) -> RunConfig:
+    """Defaults, then the preset (or a saved configuration ``base``), then ``--set``; validated."""
+    raw: dict[str, dict[str, Any]] = {"data": {}, "model": {}, "train": {}}
+    if base:
+        for section in raw:
+            raw[section].update(base[section])
+    if preset:
+        for section, table in read_preset(task, preset).items():
+            if section not in raw or not isinstance(table, dict):
+                raise ConfigError(f"preset {preset}: unknown table [{section}]")
+            raw[section].update(table)
+    for item in overrides or []:
+        section, name, value = parse_override(item)
+        if section not in raw:
+            raise ConfigError(f"--set {item}: section must be data, model or train")
+        raw[section][name] = value
+    config = RunConfig(
+        task=task,
+        data=build_section(data_cls, raw["data"], "data"),
+        model=build_section(model_cls, raw["model"], "model"),
+        train=build_section(TrainConfig, raw["train"], "train"),
+    )
+    config.validate()
+    return config
+
+
+def config_from_dict(task: str, data_cls: type, model_cls: type, saved: dict) -> RunConfig:
+    """Rebuild a :class:`RunConfig` saved by :meth:`RunConfig.to_dict` (e.g. in a checkpoint)."""
+    return resolve_config(task, data_cls, model_cls, None, None, base=saved)

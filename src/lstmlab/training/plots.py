@@ -1,0 +1,56 @@
+"""PNG plots for a run folder: learning curves and confusion matrices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: works without a display
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def plot_history(history: list[dict[str, float]], run_dir: Path) -> list[Path]:
+    """``loss.png`` and ``accuracy.png``: train and validation per epoch."""
+    epochs = [record["epoch"] for record in history]
+    written = []
+    for metric, title in (("loss", "Loss"), ("acc", "Accuracy")):
+        figure, axes = plt.subplots(figsize=(6, 4))
+        axes.plot(epochs, [r[f"train_{metric}"] for r in history], "o-", label="train")
+        axes.plot(epochs, [r[f"val_{metric}"] for r in history], "s-", label="validation")
+        axes.set_xlabel("epoch")
+        axes.set_ylabel(title.lower())
+        axes.set_title(title)
+        axes.grid(alpha=0.3)
+        axes.legend()
+        figure.tight_layout()
+        path = Path(run_dir) / ("loss.png" if metric == "loss" else "accuracy.png")
+        figure.savefig(path, dpi=100)
+        plt.close(figure)
+        written.append(path)
+    return written
+
+
+def plot_confusion(confusion: np.ndarray, labels: list[str], path: Path, title: str) -> Path:
+    """A heatmap of ``confusion`` (rows true, columns predicted), row-normalised colours."""
+    size = max(4.0, 0.45 * len(labels) + 2)
+    figure, axes = plt.subplots(figsize=(size, size))
+    rows = confusion.sum(axis=1, keepdims=True)
+    shares = np.divide(confusion, rows, out=np.zeros(confusion.shape), where=rows > 0)
+    axes.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    axes.set_xticks(range(len(labels)), labels, rotation=90 if len(labels) > 4 else 0)
+    axes.set_yticks(range(len(labels)), labels)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(title)
+    if len(labels) <= 20:
+        for row in range(len(labels)):
+            for col in range(len(labels)):
+                colour = "white" if shares[row, col] > 0.5 else "black"
+                axes.text(col, row, str(confusion[row, col]), ha="center", va="center",
+                          fontsize=7 if len(labels) > 8 else 10, color=colour)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return Path(path)

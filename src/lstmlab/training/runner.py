@@ -1,0 +1,208 @@
+"""A whole training run, the same for every task: data, model, trainer, test, run folder.
+
+A task is described by a :class:`TaskSpec` (see ``lstmlab.tasks``); this module does
+everything else, so sentiment classification and POS tagging share one path:
+
+    run folder/
+        config.json          the resolved configuration (what --resume reads back)
+        <name>.json          vocabularies and label sets (one file each)
+        metrics.jsonl        one line per epoch
+        best.pt, last.pt     checkpoints
+        loss.png, accuracy.png, confusion.png
+        test_metrics.json    the single final evaluation on test
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+
+from lstmlab.errors import CheckpointError, ConfigError
+from lstmlab.training.checkpoint import load_checkpoint
+from lstmlab.training.config import RunConfig, config_from_dict
+from lstmlab.training.device import configure_cpu, resolve_device, seed_everything
+from lstmlab.training.distributed import (
+    DistContext,
+    init_distributed,
+    launched_by_torchrun,
+    shutdown_distributed,
+)
+from lstmlab.training.plots import plot_history
+from lstmlab.training.trainer import Example, TaskAdapter, Trainer
+
+
+@dataclass
+class Prepared:
+    """A task's data, ready for the trainer."""
+
+    train: list[Example]
+    val: list[Example]
+    test: list[Example]
+    state: dict[str, Any] = field(default_factory=dict)  # vocabularies etc., JSON-able
+    info: dict[str, Any] = field(default_factory=dict)  # sizes to print and record
+
+
+class TaskSpec(Protocol):
+    """What a task provides to the shared runner."""
+
+    name: str
+    data_cls: type
+    model_cls: type
+    adapter: TaskAdapter
+
+    def prepare(self, config: RunConfig, data_dir: str | None) -> Prepared: ...
+
+    def build_model(self, config: RunConfig, state: dict[str, Any]) -> nn.Module: ...
+
+    def report(self, model: nn.Module, examples: list[Example], state: dict[str, Any],
+               run_dir: Path | None, device: torch.device) -> dict[str, Any]:
+        """Task metrics on ``examples``; with a ``run_dir``, also its plots."""
+
+    def labelled_examples(self, config: RunConfig, state: dict[str, Any],
+                          path: Path) -> list[Example]:
+        """Examples from a user's labelled file, encoded with a trained run's vocabularies."""
+
+    def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
+        """Human-readable lines for ``lstmlab evaluate``."""
+
+
+def default_run_dir(task: str, preset: str | None) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    label = Path(preset).stem if preset else "default"
+    return Path("runs") / f"{task}-{label}-{stamp}"
+
+
+def run_task_name(run_dir: Path) -> str:
+    """The task a run folder was trained for (from its config.json)."""
+    return _read_saved_config(run_dir).get("task", "")
+
+
+def _read_saved_config(run_dir: Path) -> dict[str, Any]:
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise CheckpointError(f"{run_dir} is not an lstmlab run folder (no config.json)")
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise CheckpointError(f"{path} is corrupt: {error}") from None
+    if not isinstance(saved, dict) or saved.get("task") not in ("sentiment", "pos"):
+        raise CheckpointError(f"{path} is not an lstmlab run configuration")
+    return saved
+
+
+def read_run_config(spec: TaskSpec, run_dir: Path) -> RunConfig:
+    """The configuration a run folder was started with."""
+    saved = _read_saved_config(run_dir)
+    if saved.get("task") != spec.name:
+        raise CheckpointError(f"{run_dir} is a {saved.get('task')} run, not a {spec.name} run")
+    return config_from_dict(spec.name, spec.data_cls, spec.model_cls, saved)
+
+
+def train_run(
+    spec: TaskSpec,
+    config: RunConfig,
+    run_dir: Path,
+    *,
+    data_dir: str | None = None,
+    resume: bool = False,
+    trainer_hook: Any = None,
+) -> dict[str, Any]:
+    """Train ``spec``'s model as ``config`` says; return the test metrics."""
+    cfg = config.train
+    ctx = init_distributed(resolve_device(cfg.device)) if launched_by_torchrun() else DistContext()
+    try:
+        return _train_run(spec, config, Path(run_dir), data_dir, resume, ctx, trainer_hook)
+    finally:
+        shutdown_distributed()
+
+
+def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str | None,
+               resume: bool, ctx: DistContext, trainer_hook: Any) -> dict[str, Any]:
+    cfg = config.train
+    say = print if ctx.is_main else (lambda *args, **kwargs: None)
+    device = resolve_device(cfg.device, ctx.local_rank)
+    configure_cpu(cfg.threads)
+    resume_path = run_dir / "last.pt"
+    if resume and not resume_path.is_file():
+        raise CheckpointError(f"nothing to resume: {resume_path} does not exist")
+    if not resume and (run_dir / "config.json").exists():
+        raise ConfigError(f"{run_dir} already holds a run; use --resume or another --out")
+
+    say(f"lstmlab: {spec.name} run in {run_dir} on {device}"
+        + (f" x {ctx.world_size} processes" if ctx.enabled else "")
+        + f", {torch.get_num_threads()} CPU threads")
+    started = time.perf_counter()
+    prepared = spec.prepare(config, data_dir)
+    say("data: " + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+                             for k, v in prepared.info.items())
+        + f" ({time.perf_counter() - started:.1f}s)")
+    seed_everything(cfg.seed)
+    model = spec.build_model(config, prepared.state).to(device)
+    n_params = sum(p.numel() for p in model.parameters())
+    say(f"model: {type(model).__name__}, {n_params:,} parameters")
+    global_batch = cfg.batch_size * (1 if cfg.keep_global_batch else ctx.world_size)
+    if ctx.enabled:
+        say(f"data-parallel: {ctx.world_size} processes, global batch {global_batch} "
+            f"({global_batch // ctx.world_size} per process), learning rate {cfg.lr}")
+
+    if ctx.is_main:
+        _write_run_files(run_dir, config, prepared)
+    trainer = Trainer(model, spec.adapter, config, run_dir, device=device, ctx=ctx,
+                      extra_state={"state": prepared.state}, log=say)
+    trainer.step_hook = trainer_hook
+    history = trainer.fit(prepared.train, prepared.val,
+                          resume_from=resume_path if resume else None)
+    trainer.load_best()
+
+    metrics: dict[str, Any] = {}
+    if ctx.is_main:
+        test = trainer.evaluate(prepared.test, desc="test")
+        metrics = {"test_loss": test["loss"], "test_accuracy": test["accuracy"],
+                   "best_epoch": trainer.progress.best_epoch,
+                   "best_val_accuracy": trainer.progress.best_val_acc,
+                   "train_seconds": sum(r["seconds"] for r in history),
+                   "world_size": ctx.world_size, "global_batch_size": global_batch}
+        metrics.update(spec.report(model, prepared.test, prepared.state, run_dir, device))
+        plot_history(history, run_dir)
+        (run_dir / "test_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        say(f"test: accuracy {metrics['test_accuracy']:.4f} (best epoch "
+            f"{metrics['best_epoch']}); results in {run_dir}")
+    return metrics
+
+
+def _write_run_files(run_dir: Path, config: RunConfig, prepared: Prepared) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    for name, content in prepared.state.items():
+        (run_dir / f"{name}.json").write_text(json.dumps(content) + "\n")
+
+
+def load_trained(spec: TaskSpec, run_dir: Path,
+                 device: torch.device | None = None) -> tuple[RunConfig, nn.Module, dict]:
+    """The best model of a finished (or interrupted) run, in eval mode."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise CheckpointError(f"run folder {run_dir} does not exist")
+    path = run_dir / "best.pt"
+    if not path.is_file():
+        path = run_dir / "last.pt"
+    if not path.is_file():
+        raise CheckpointError(f"{run_dir} holds no checkpoint (best.pt or last.pt)")
+    record = load_checkpoint(path, spec.name)
+    config = config_from_dict(spec.name, spec.data_cls, spec.model_cls, record["config"])
+    state = record["state"]
+    model = spec.build_model(config, state)
+    try:
+        model.load_state_dict(record["model"])
+    except RuntimeError as error:
+        raise CheckpointError(f"{path} does not fit its model: {str(error).splitlines()[0]}") \
+            from None
+    model.to(device or torch.device("cpu")).eval()
+    return config, model, state

@@ -1,0 +1,415 @@
+"""The one training loop shared by sentiment classification and POS tagging.
+
+The trainer knows nothing about either task. A task adapter (see :class:`TaskAdapter`)
+turns a batch into a :class:`StepResult` — the *sum* of the loss over the batch's units
+(reviews or real tokens), how many units there were and how many were predicted right.
+Dividing by the unit count summed over all processes makes one step of N processes
+exactly one step of a single process on the same global batch.
+
+What a run folder gets (main process only):
+
+    metrics.jsonl   one JSON line per epoch
+    last.pt         the state to resume from (written every epoch and on Ctrl-C)
+    best.pt         the model with the best validation accuracy so far
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from lstmlab.data.batching import BucketBatchSampler, collate
+from lstmlab.errors import CheckpointError
+from lstmlab.training.checkpoint import load_checkpoint, save_checkpoint
+from lstmlab.training.config import RunConfig
+from lstmlab.training.distributed import DistContext, all_reduce_sum
+
+Example = dict[str, Any]
+
+
+@dataclass
+class StepResult:
+    """What one batch contributes: ``loss_sum`` (scalar) over ``units`` units."""
+
+    loss_sum: Tensor
+    units: int
+    correct: int
+
+
+class TaskAdapter(Protocol):
+    """The task-specific part of training: how a batch becomes a loss."""
+
+    name: str
+
+    def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult: ...
+
+
+@dataclass
+class Totals:
+    """Running sums over an epoch, reduced over processes."""
+
+    loss: float = 0.0
+    units: float = 0.0
+    correct: float = 0.0
+    examples: float = 0.0
+
+    def add(self, result: StepResult, examples: int) -> None:
+        self.loss += float(result.loss_sum.detach())
+        self.units += result.units
+        self.correct += result.correct
+        self.examples += examples
+
+    def reduced(self, ctx: DistContext, device: torch.device) -> Totals:
+        return Totals(*all_reduce_sum([self.loss, self.units, self.correct, self.examples],
+                                      ctx, device))
+
+    @property
+    def mean_loss(self) -> float:
+        return self.loss / max(self.units, 1)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / max(self.units, 1)
+
+
+@dataclass
+class Progress:
+    """Where training stands; saved in ``last.pt`` so that ``resume`` continues exactly."""
+
+    epoch: int = 0  # epochs completed
+    batches_done: int = 0  # batches completed in the current epoch
+    best_val_acc: float = -math.inf
+    best_epoch: int = 0
+    bad_epochs: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+    partial: dict[str, float] = field(default_factory=dict)  # Totals of the current epoch
+
+
+def make_loader(
+    examples: list[Example],
+    batch_size: int,
+    *,
+    shuffle: bool,
+    seed: int,
+    bucket: bool = True,
+    ctx: DistContext | None = None,
+) -> DataLoader:
+    """The one batching path: length-bucketed batches of ``examples`` (sharded over ranks).
+
+    ``batch_size`` is the global batch size. Without bucketing, batches are plain random
+    draws (a bucket of one batch), as in the lab's pipeline.
+    """
+    ctx = ctx or DistContext()
+    sampler = BucketBatchSampler(
+        [len(example["ids"]) for example in examples],
+        batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        num_replicas=ctx.world_size,
+        rank=ctx.rank,
+        **({} if bucket else {"bucket_factor": 1}),
+    )
+    # A private generator: otherwise every new iterator draws from torch's global RNG,
+    # and a resumed run would see different dropout masks than an uninterrupted one.
+    return DataLoader(examples, batch_sampler=sampler, collate_fn=collate,
+                      generator=torch.Generator())
+
+
+def to_device(batch: dict[str, Tensor], device: torch.device) -> dict[str, Tensor]:
+    # Lengths stay on the CPU: pack_padded_sequence wants them there.
+    return {k: v if k == "lengths" else v.to(device, non_blocking=True) for k, v in batch.items()}
+
+
+class Trainer:
+    """Fit a model with one task adapter; evaluate; checkpoint; resume.
+
+    Args:
+        model: the module to train (already on ``device``).
+        task: the task adapter.
+        config: the resolved run configuration (its ``train`` section is used here).
+        run_dir: the run folder, or None to write nothing (e.g. in a notebook).
+        device: where batches go.
+        ctx: the distributed context (single process by default).
+        extra_state: saved in every checkpoint beside the model (vocabularies, labels).
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        task: TaskAdapter,
+        config: RunConfig,
+        run_dir: Path | None,
+        *,
+        device: torch.device | None = None,
+        ctx: DistContext | None = None,
+        extra_state: dict[str, Any] | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.task = task
+        self.config = config
+        self.train_cfg = config.train
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.device = device or torch.device("cpu")
+        self.ctx = ctx or DistContext()
+        self.extra_state = extra_state or {}
+        self.log = log or (lambda message: tqdm.write(message))
+        self.progress = Progress()
+        self.stop_requested = False
+        self.step_hook: Callable[[Trainer], None] | None = None  # called after each step
+        self.wrapped = (
+            DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda"
+                                    else None)
+            if self.ctx.enabled else model
+        )
+        self.optimizer = self._make_optimizer()
+        self.scheduler: torch.optim.lr_scheduler.LambdaLR | None = None
+
+    # ----------------------------------------------------------------- set-up
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        cfg = self.train_cfg
+        optimizer_cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
+        return optimizer_cls(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+    def _make_scheduler(self, total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+        cfg = self.train_cfg
+
+        def factor(step: int) -> float:
+            if step < cfg.warmup_steps:
+                return (step + 1) / cfg.warmup_steps
+            if cfg.schedule == "none":
+                return 1.0
+            done = (step - cfg.warmup_steps) / max(total_steps - cfg.warmup_steps, 1)
+            done = min(done, 1.0)
+            if cfg.schedule == "linear":
+                return 1.0 - done
+            return 0.5 * (1.0 + math.cos(math.pi * done))
+
+        return torch.optim.lr_scheduler.LambdaLR(self.optimizer, factor)
+
+    # ------------------------------------------------------------- checkpoints
+    def _state(self) -> dict[str, Any]:
+        state = {
+            "config": self.config.to_dict(),
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler else {},
+            "progress": {**self.progress.__dict__},
+            "rng": {"torch": torch.get_rng_state()},
+            **self.extra_state,
+        }
+        if torch.cuda.is_available():
+            state["rng"]["cuda"] = torch.cuda.get_rng_state_all()
+        return state
+
+    def save(self, name: str) -> Path | None:
+        """Write ``name`` (e.g. ``last.pt``) into the run folder; main process only."""
+        if self.run_dir is None or not self.ctx.is_main:
+            return None
+        path = self.run_dir / name
+        save_checkpoint(path, self.task.name, self._state())
+        return path
+
+    def load_resume_state(self, path: Path) -> dict[str, Any]:
+        """Restore model, optimizer, RNG and progress from ``last.pt``; return the schedule's."""
+        record = load_checkpoint(path, self.task.name)
+        if record["config"]["model"] != self.config.to_dict()["model"]:
+            raise CheckpointError(f"{path} was saved for another model configuration")
+        self.model.load_state_dict(record["model"])
+        self.optimizer.load_state_dict(record["optimizer"])
+        self.progress = Progress(**record["progress"])
+        torch.set_rng_state(record["rng"]["torch"])
+        if "cuda" in record["rng"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(record["rng"]["cuda"])
+        return record["scheduler"]
+
+    # ---------------------------------------------------------------- training
+    def fit(
+        self,
+        train_examples: list[Example],
+        val_examples: list[Example],
+        resume_from: Path | None = None,
+    ) -> list[dict[str, float]]:
+        """Train for ``train.epochs`` epochs (or until early stopping); return the history."""
+        cfg = self.train_cfg
+        loader = make_loader(train_examples, cfg.batch_size * self.batch_multiplier,
+                             shuffle=True, seed=cfg.seed, bucket=cfg.bucket, ctx=self.ctx)
+        scheduler_state = self.load_resume_state(resume_from) if resume_from else None
+        self.scheduler = self._make_scheduler(cfg.epochs * len(loader))
+        if scheduler_state:
+            self.scheduler.load_state_dict(scheduler_state)
+        with self._deferred_interrupt():
+            while self.progress.epoch < cfg.epochs and not self._early_stopped():
+                self._train_epoch(loader)
+                self._end_epoch(val_examples)
+        return self.progress.history
+
+    @property
+    def batch_multiplier(self) -> int:
+        """Global batch = batch_size x processes, unless keep_global_batch is set."""
+        return 1 if self.train_cfg.keep_global_batch else self.ctx.world_size
+
+    def _early_stopped(self) -> bool:
+        patience = self.train_cfg.patience
+        return patience > 0 and self.progress.bad_epochs >= patience
+
+    def _train_epoch(self, loader: DataLoader) -> None:
+        progress = self.progress
+        loader.batch_sampler.set_epoch(progress.epoch)
+        partial = dict(progress.partial)
+        started = time.perf_counter() - partial.pop("seconds", 0.0)
+        totals = Totals(**partial)
+        self.wrapped.train()
+        bar = tqdm(total=len(loader), initial=progress.batches_done, leave=False,
+                   desc=f"epoch {progress.epoch + 1}/{self.train_cfg.epochs} train",
+                   disable=not self.ctx.is_main, dynamic_ncols=True)
+        for index, batch in enumerate(loader):
+            if index < progress.batches_done:
+                continue  # already trained on before the interruption
+            result = self._train_step(batch)
+            totals.add(result, batch["ids"].shape[0])
+            progress.batches_done += 1
+            bar.update()
+            bar.set_postfix(loss=f"{totals.mean_loss:.4f}", acc=f"{totals.accuracy:.4f}")
+            if self.step_hook is not None:
+                self.step_hook(self)
+            if self._any_stop_requested():
+                progress.partial = {**totals.__dict__,
+                                    "seconds": time.perf_counter() - started}
+                path = self.save("last.pt")
+                bar.close()
+                where = f"; resume with --resume {self.run_dir}" if path else ""
+                self.log(f"interrupted after {progress.batches_done} batches of epoch "
+                         f"{progress.epoch + 1}: state saved{where}")
+                raise KeyboardInterrupt
+        bar.close()
+        progress.partial = {**totals.__dict__, "seconds": time.perf_counter() - started}
+
+    def _train_step(self, batch: dict[str, Tensor]) -> StepResult:
+        batch = to_device(batch, self.device)
+        result = self.task.step(self.wrapped, batch)
+        # The loss is a mean over the global batch's units; DDP averages gradients over
+        # processes, so scale by the world size to get exactly the single-process gradient.
+        (global_units,) = all_reduce_sum([float(result.units)], self.ctx, self.device)
+        loss = result.loss_sum * (self.ctx.world_size / max(global_units, 1.0))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.train_cfg.clip_grad > 0:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.train_cfg.clip_grad)
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        return result
+
+    def _any_stop_requested(self) -> bool:
+        """True on every process as soon as one of them was asked to stop."""
+        (stops,) = all_reduce_sum([float(self.stop_requested)], self.ctx, self.device)
+        return stops > 0
+
+    def _end_epoch(self, val_examples: list[Example]) -> None:
+        progress = self.progress
+        partial = dict(progress.partial)
+        seconds = partial.pop("seconds", 0.0)
+        train = Totals(**partial).reduced(self.ctx, self.device)
+        val = self.evaluate(val_examples, desc="validate")
+        progress.epoch += 1
+        progress.batches_done = 0
+        progress.partial = {}
+        record = {
+            "epoch": progress.epoch,
+            "train_loss": train.mean_loss,
+            "train_acc": train.accuracy,
+            "val_loss": val["loss"],
+            "val_acc": val["accuracy"],
+            "seconds": seconds,
+            "train_examples_per_s": train.examples / max(seconds, 1e-9),
+            "lr": self.optimizer.param_groups[0]["lr"],
+        }
+        progress.history.append(record)
+        improved = val["accuracy"] > progress.best_val_acc
+        if improved:
+            progress.best_val_acc, progress.best_epoch, progress.bad_epochs = (
+                val["accuracy"], progress.epoch, 0)
+            self.save("best.pt")
+        else:
+            progress.bad_epochs += 1
+        self.save("last.pt")
+        if self.ctx.is_main and self.run_dir is not None:
+            with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as file:
+                file.write(json.dumps(record) + "\n")
+        self.log(
+            f"epoch {progress.epoch:>2}/{self.train_cfg.epochs}  "
+            f"train loss {record['train_loss']:.4f} acc {record['train_acc']:.4f}  "
+            f"val loss {record['val_loss']:.4f} acc {record['val_acc']:.4f}  "
+            f"{seconds:6.1f}s ({record['train_examples_per_s']:.0f}/s)"
+            + ("  *best" if improved else "")
+        )
+
+    # -------------------------------------------------------------- evaluation
+    @torch.no_grad()
+    def evaluate(self, examples: list[Example], desc: str = "evaluate") -> dict[str, float]:
+        """Mean loss and accuracy over ``examples`` (sharded over processes, then reduced)."""
+        loader = make_loader(examples, self.train_cfg.eval_batch_size * self.ctx.world_size,
+                             shuffle=False, seed=0, ctx=self.ctx)
+        self.wrapped.eval()
+        totals = Totals()
+        for batch in tqdm(loader, desc=desc, leave=False, disable=not self.ctx.is_main,
+                          dynamic_ncols=True):
+            batch = to_device(batch, self.device)
+            totals.add(self.task.step(self.model, batch), batch["ids"].shape[0])
+        totals = totals.reduced(self.ctx, self.device)
+        return {"loss": totals.mean_loss, "accuracy": totals.accuracy,
+                "units": totals.units}
+
+    def load_best(self) -> None:
+        """Put the best checkpoint's weights back into the model (when one was written)."""
+        if self.run_dir is not None and (self.run_dir / "best.pt").is_file():
+            record = load_checkpoint(self.run_dir / "best.pt", self.task.name)
+            self.model.load_state_dict(record["model"])
+
+    # ------------------------------------------------------------ interruption
+    def _deferred_interrupt(self) -> _DeferredInterrupt:
+        return _DeferredInterrupt(self)
+
+
+class _DeferredInterrupt:
+    """Turn the first Ctrl-C into a stop request honoured between two steps.
+
+    An interrupt in the middle of ``optimizer.step()`` would leave half-updated weights;
+    deferring it to the end of the step lets the trainer save a consistent state. A
+    second Ctrl-C interrupts at once.
+    """
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+        self.previous: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.trainer.stop_requested:
+            raise KeyboardInterrupt
+        self.trainer.stop_requested = True
+        self.trainer.log("stopping after this step (Ctrl-C again to stop at once) ...")
+
+    def __enter__(self) -> _DeferredInterrupt:
+        try:
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:  # not the main thread: leave signals alone
+            self.previous = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
