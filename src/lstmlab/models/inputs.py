@@ -34,3 +34,9 @@ def check_probability(**values: float) -> None:
     for name, value in values.items():
         if not 0.0 <= value < 1.0:
             raise ValueError(f"{name} must be in [0, 1), got {value}")
+
+
+def check_padding_idx(padding_idx: int | None, vocab_size: int) -> None:
+    """Raise ValueError unless ``padding_idx`` is None or a valid id in [0, vocab_size)."""
+    if padding_idx is not None and not 0 <= padding_idx < vocab_size:
+        raise ValueError(f"padding_idx must be in [0, {vocab_size}), got {padding_idx}")

@@ -26,7 +26,12 @@ import torch
 from torch import Tensor, nn
 
 from lstmlab.models.backend import make_lstm, run_packed
-from lstmlab.models.inputs import check_ids_and_lengths, check_positive, check_probability
+from lstmlab.models.inputs import (
+    check_ids_and_lengths,
+    check_padding_idx,
+    check_positive,
+    check_probability,
+)
 
 POOLINGS = ("last", "max", "mean", "lab")
 
@@ -77,8 +82,7 @@ class SentimentClassifier(nn.Module):
             raise ValueError(f"num_classes must be >= 2, got {num_classes}")
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
-        if padding_idx is not None and not 0 <= padding_idx < vocab_size:
-            raise ValueError(f"padding_idx must be in [0, {vocab_size}), got {padding_idx}")
+        check_padding_idx(padding_idx, vocab_size)
 
         self.pooling = pooling
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)

@@ -1,0 +1,212 @@
+"""A BiLSTM sequence tagger (POS, chunking), optionally with char features, casing and a CRF.
+
+    word embedding [B, T, word_dim]
+      (+) char features  [B, T, F_char]    (CharCNN or CharLSTM, if char_vocab_size > 0)
+      (+) casing embedding [B, T, casing_dim]  (if num_casing > 0)
+    -> dropout -> BiLSTM over packed sequences -> dropout -> linear
+    -> emissions [B, T, num_tags]
+
+The head is either independent softmax per token or a linear-chain CRF
+(``use_crf=True``), which also scores tag-to-tag transitions.
+
+Loss normalisation: both heads' ``"mean"`` divide the summed loss by the number of
+real tokens (for the CRF: summed sentence negative log-likelihoods per token), so a
+trainer uses one count for either head; ``"sum"`` is the plain sum, which a
+distributed trainer divides by the global number of real tokens.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from lstmlab.models.backend import make_lstm, run_packed
+from lstmlab.models.char_encoder import make_char_encoder
+from lstmlab.models.crf import CRF, IGNORE_INDEX
+from lstmlab.models.inputs import (
+    check_ids_and_lengths,
+    check_padding_idx,
+    check_positive,
+    check_probability,
+)
+
+REDUCTIONS = ("mean", "sum")
+
+
+class SequenceTagger(nn.Module):
+    """BiLSTM tagger producing per-token tag scores (emissions).
+
+    Args:
+        vocab_size: number of word ids (including the pad id).
+        num_tags: number of tags K.
+        word_dim: word embedding size.
+        char_vocab_size: number of char ids; 0 disables the char encoder.
+        char_dim: char embedding size.
+        char_encoder: ``"cnn"`` or ``"lstm"``.
+        char_hidden: CNN filters, or char-BiLSTM hidden size per direction.
+        char_kernel: CNN window width (odd).
+        num_casing: number of casing classes (see :mod:`lstmlab.models.features`);
+            0 disables the casing feature.
+        casing_dim: casing embedding size.
+        hidden_size: word BiLSTM hidden size per direction.
+        num_layers: number of stacked word BiLSTM layers.
+        dropout: dropout on the LSTM's input and output, and between its layers.
+        use_crf: CRF head instead of independent softmax per token.
+        padding_idx: the pad word id (its embedding stays zero), or None.
+        backend: ``"torch"`` or ``"lstmlab"``, for every LSTM in the model.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_tags: int,
+        *,
+        word_dim: int = 100,
+        char_vocab_size: int = 0,
+        char_dim: int = 30,
+        char_encoder: str = "cnn",
+        char_hidden: int = 50,
+        char_kernel: int = 3,
+        num_casing: int = 0,
+        casing_dim: int = 8,
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        dropout: float = 0.5,
+        use_crf: bool = False,
+        padding_idx: int | None = 0,
+        backend: str = "torch",
+    ) -> None:
+        super().__init__()
+        check_positive(
+            vocab_size=vocab_size,
+            num_tags=num_tags,
+            word_dim=word_dim,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+        )
+        check_probability(dropout=dropout)
+        if char_vocab_size < 0 or num_casing < 0:
+            raise ValueError("char_vocab_size and num_casing must be >= 0 (0 disables the feature)")
+        check_padding_idx(padding_idx, vocab_size)
+
+        self.num_tags = num_tags
+        self.word_embedding = nn.Embedding(vocab_size, word_dim, padding_idx=padding_idx)
+        input_size = word_dim
+        self.char_encoder = None
+        if char_vocab_size > 0:
+            self.char_encoder = make_char_encoder(
+                char_encoder,
+                char_vocab_size,
+                char_dim=char_dim,
+                char_hidden=char_hidden,
+                char_kernel=char_kernel,
+                backend=backend,
+            )
+            input_size += self.char_encoder.output_dim
+        self.casing_embedding = None
+        if num_casing > 0:
+            check_positive(casing_dim=casing_dim)
+            self.casing_embedding = nn.Embedding(num_casing, casing_dim, padding_idx=0)
+            input_size += casing_dim
+
+        self.dropout = nn.Dropout(dropout)
+        self.lstm = make_lstm(
+            backend,
+            input_size=input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=True,
+            # torch warns when inter-layer dropout is set on a single layer.
+            dropout=dropout if num_layers > 1 else 0.0,
+            batch_first=True,
+        )
+        self.emission = nn.Linear(2 * hidden_size, num_tags)
+        self.crf = CRF(num_tags) if use_crf else None
+
+    def forward(
+        self,
+        ids: Tensor,
+        lengths: Tensor,
+        chars: Tensor | None = None,
+        casing: Tensor | None = None,
+    ) -> Tensor:
+        """Per-token tag scores.
+
+        Args:
+            ids: [B, T] word ids, right-padded.
+            lengths: [B] true lengths (>= 1).
+            chars: [B, T, C] char ids (0-padded); required iff the char encoder is on.
+            casing: [B, T] casing classes (0-padded); required iff the casing feature is on.
+
+        Returns:
+            emissions: [B, T, num_tags] (rows at padded positions are meaningless).
+        """
+        check_ids_and_lengths(ids, lengths)
+        features = [self.word_embedding(ids)]
+        if self.char_encoder is not None:
+            _require_shape("chars", chars, ids.shape, "char_vocab_size > 0")
+            features.append(self.char_encoder(chars))
+        elif chars is not None:
+            raise ValueError("chars given, but the model has no char encoder (char_vocab_size=0)")
+        if self.casing_embedding is not None:
+            _require_shape("casing", casing, ids.shape, "num_casing > 0")
+            features.append(self.casing_embedding(casing))
+        elif casing is not None:
+            raise ValueError("casing given, but the model has no casing feature (num_casing=0)")
+
+        inputs = self.dropout(torch.cat(features, dim=2))  # [B, T, input_size]
+        output, _ = run_packed(self.lstm, inputs, lengths)  # [B, T, 2H]
+        return self.emission(self.dropout(output))
+
+    def loss(
+        self, emissions: Tensor, tags: Tensor, mask: Tensor, reduction: str = "mean"
+    ) -> Tensor:
+        """Training loss over real tokens only.
+
+        Args:
+            emissions: [B, T, num_tags] from :meth:`forward`.
+            tags: [B, T] gold tags (any value, e.g. -100, at padded positions).
+            mask: [B, T] bool, True on real tokens.
+            reduction: ``"mean"`` (per real token) or ``"sum"``.
+
+        Returns:
+            scalar: softmax cross-entropy, or CRF negative log-likelihood.
+        """
+        if reduction not in REDUCTIONS:
+            raise ValueError(
+                f"unknown reduction {reduction!r}; choose one of {', '.join(REDUCTIONS)}"
+            )
+        if tags.shape != mask.shape or emissions.shape[:2] != mask.shape:
+            raise ValueError(
+                f"emissions [B, T, K], tags [B, T] and mask [B, T] disagree: "
+                f"{tuple(emissions.shape)}, {tuple(tags.shape)}, {tuple(mask.shape)}"
+            )
+        if self.crf is not None:
+            total = -self.crf(emissions, tags, mask).sum()
+        else:
+            # Select the real tokens instead of relying on -100 in `tags`: a pad can never count.
+            total = F.cross_entropy(emissions[mask], tags[mask], reduction="sum")
+        if reduction == "sum":
+            return total
+        return total / mask.sum().clamp(min=1)
+
+    @torch.no_grad()
+    def decode(self, emissions: Tensor, mask: Tensor) -> Tensor:
+        """Predicted tags: [B, T, num_tags], [B, T] -> LongTensor [B, T], -100 at padded positions.
+
+        Per-token argmax, or the CRF's Viterbi path.
+        """
+        if self.crf is not None:
+            return self.crf.viterbi_decode(emissions, mask)
+        return emissions.argmax(dim=2).masked_fill(~mask, IGNORE_INDEX)
+
+
+def _require_shape(name: str, tensor: Tensor | None, word_shape: torch.Size, why: str) -> None:
+    """Raise ValueError unless ``tensor`` is given and starts with the words' [B, T] shape."""
+    if tensor is None:
+        raise ValueError(f"{name} is required because the model was built with {why}")
+    if tensor.shape[:2] != word_shape:
+        raise ValueError(
+            f"{name} must start with the ids' shape {tuple(word_shape)}, got {tuple(tensor.shape)}"
+        )
