@@ -1,0 +1,79 @@
+"""An on-disk cache of prepared arrays (e.g. the encoded IMDb), keyed by what produced them.
+
+A cache entry is one uncompressed ``.npz`` file named by a hash of its key (the input
+files' identity, the settings, :data:`FORMAT_VERSION`), so changing any of them simply
+misses the cache. Entries are written to a temp file and renamed into place, so a crash
+never leaves a half-written entry; an unreadable entry counts as a miss.
+
+Input files are identified by name, size and modification time (not a checksum: hashing
+57 MB would cost a good part of the time the cache saves). Replacing a data file with a
+different one of the same size and mtime is the one change this does not notice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lstmlab.data.paths import DEFAULT_DATA_DIR, data_root
+
+# Bump when the cached arrays' layout or a tokenizer changes, so old entries are not reused.
+FORMAT_VERSION = 1
+
+
+def file_identity(path: Path) -> dict[str, Any]:
+    """Name, size and mtime (ns) of a file or folder: cheap to get, changes when it is replaced."""
+    stat = path.stat()
+    return {"name": path.name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def cache_key(**parts: Any) -> str:
+    """A short stable hash of JSON-serialisable ``parts`` plus the format version."""
+    text = json.dumps({"format_version": FORMAT_VERSION, **parts}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _is_writable_dir(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK)
+
+
+def default_cache_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """``<data root>/cache``, or ``~/.cache/lstmlab/cache`` when the data root is read-only."""
+    preferred = data_root(data_dir) / "cache"
+    if _is_writable_dir(preferred):
+        return preferred
+    return DEFAULT_DATA_DIR.expanduser() / "cache"
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` as an uncompressed ``.npz`` at ``path``, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            np.savez(file, **arrays)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache may be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray] | None:
+    """The arrays stored at ``path``, or None if there is no readable entry."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return {name: stored[name] for name in stored.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return None

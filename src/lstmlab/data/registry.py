@@ -1,0 +1,201 @@
+"""The named data sets lstmlab knows: where each file lives, where it comes from, how to check it.
+
+Every data set lives under the data root (:func:`lstmlab.data.paths.data_root`) with the
+layout of its official distribution::
+
+    <data root>/aclImdb_v1.tar.gz          (or the extracted folder aclImdb/)
+    <data root>/conll2000/train.txt.gz
+    <data root>/conll2000/test.txt.gz
+    <data root>/nltk/brown.zip
+    <data root>/nltk/universal_tagset.zip
+
+``lstmlab data fetch NAME`` downloads a data set from its official source, or from
+``$LSTMLAB_MIRROR/<path above>`` when that variable is set (a local copy or a test server).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lstmlab.data.paths import data_root
+from lstmlab.errors import DataError
+
+MIRROR_ENV_VAR = "LSTMLAB_MIRROR"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file of a data set.
+
+    ``sha256`` is the checksum of the file as published (None when it is not published);
+    ``content_sha256`` that of its gunzipped content (CoNLL-2000 publishes no archive
+    checksum and gzip headers vary, so the text itself is checked).
+    """
+
+    path: str  # relative to the data root, with '/' separators
+    url: str
+    sha256: str | None = None
+    content_sha256: str | None = None
+
+    def source_url(self, mirror: str | None = None) -> str:
+        """``<mirror>/<path>`` if a mirror is given or ``$LSTMLAB_MIRROR`` set, else ``url``."""
+        mirror = mirror or os.environ.get(MIRROR_ENV_VAR)
+        return f"{mirror.rstrip('/')}/{self.path}" if mirror else self.url
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A named data set: its files, and which path :func:`locate` returns for it."""
+
+    name: str
+    description: str
+    files: tuple[DataFile, ...]
+    main: str  # path (relative to the data root) that locate() returns
+    alternatives: tuple[str, ...] = ()  # other accepted forms of ``main`` (an extracted folder)
+    parts: dict[str, str] = field(default_factory=dict)  # part name -> relative path
+
+
+_CONLL_URL = "https://www.clips.uantwerpen.be/conll2000/chunking"
+_NLTK_URL = "https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages"
+
+DATASETS: dict[str, DataSet] = {
+    dataset.name: dataset
+    for dataset in (
+        DataSet(
+            name="imdb",
+            description="Large Movie Review Dataset v1.0 (Maas et al., 2011): sentiment",
+            files=(
+                DataFile(
+                    "aclImdb_v1.tar.gz",
+                    "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+                    # The official archive's checksum (cross-checked against several
+                    # independent loaders that pin it).
+                    sha256="c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe",
+                ),
+            ),
+            main="aclImdb_v1.tar.gz",
+            alternatives=("aclImdb",),
+            parts={"archive": "aclImdb_v1.tar.gz"},
+        ),
+        DataSet(
+            name="conll2000",
+            description="CoNLL-2000 chunking (WSJ; word POS chunk): POS tagging",
+            files=(
+                DataFile(
+                    "conll2000/train.txt.gz",
+                    f"{_CONLL_URL}/train.txt.gz",
+                    content_sha256="82033cd7a72b209923a98007793e8f9de3abc1c8b79d646c50648eb949b87cea",
+                ),
+                DataFile(
+                    "conll2000/test.txt.gz",
+                    f"{_CONLL_URL}/test.txt.gz",
+                    content_sha256="73b7b1e565fa75a1e22fe52ecdf41b6624d6f59dacb591d44252bf4d692b1628",
+                ),
+            ),
+            main="conll2000",
+            parts={"train": "conll2000/train.txt.gz", "test": "conll2000/test.txt.gz"},
+        ),
+        DataSet(
+            name="brown",
+            description="Brown corpus (NLTK package) + universal tag mapping: POS tagging",
+            files=(
+                DataFile(
+                    "nltk/brown.zip",
+                    f"{_NLTK_URL}/corpora/brown.zip",
+                    sha256="9b275f9b3b95d7bd66ccfb7cd259f445a13bbe5d1f4107aba09fd3e8364bafa6",
+                ),
+                DataFile(
+                    "nltk/universal_tagset.zip",
+                    f"{_NLTK_URL}/taggers/universal_tagset.zip",
+                    sha256="d490e1ae8f5625dcdfdda04be15c22a2aade8c2561a36a61edcdf0c7d6aa8352",
+                ),
+            ),
+            main="nltk/brown.zip",
+            parts={"brown": "nltk/brown.zip", "universal_tagset": "nltk/universal_tagset.zip"},
+        ),
+    )
+}
+
+
+def get_dataset(name: str) -> DataSet:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise DataError(f"unknown data set {name!r}; known: {', '.join(DATASETS)}") from None
+
+
+def locate(
+    name: str, data_dir: str | os.PathLike[str] | None = None, part: str | None = None
+) -> Path:
+    """The path of data set ``name`` under the data root; DataError saying what to put where.
+
+    Without ``part``: imdb → the archive (or an extracted ``aclImdb/`` folder), conll2000 →
+    the ``conll2000/`` folder, brown → ``nltk/brown.zip``; all the data set's files must be
+    present. With ``part`` (imdb: ``archive``; conll2000: ``train``/``test``; brown:
+    ``brown``/``universal_tagset``) → that one file.
+    """
+    dataset = get_dataset(name)
+    root = data_root(data_dir)
+    if part is not None:
+        if part not in dataset.parts:
+            raise DataError(f"data set {name!r} has no part {part!r}; parts: {list(dataset.parts)}")
+        path = root / dataset.parts[part]
+        if not path.exists():
+            raise _missing_error(dataset, root, [path])
+        return path
+    if dataset.alternatives:  # e.g. the IMDb archive or its extracted folder: either will do
+        for relative in (dataset.main, *dataset.alternatives):
+            if (root / relative).exists():
+                return root / relative
+    missing = [root / f.path for f in dataset.files if not (root / f.path).exists()]
+    if missing:
+        raise _missing_error(dataset, root, missing)
+    return root / dataset.main
+
+
+def _missing_error(dataset: DataSet, root: Path, missing: list[Path]) -> DataError:
+    sources = {root / f.path: f.source_url() for f in dataset.files}
+    wanted = "; ".join(f"put {sources.get(p, p.name)} at {p}" for p in missing)
+    return DataError(
+        f"data set {dataset.name!r} is missing: {wanted} "
+        f"(`lstmlab data fetch {dataset.name}` downloads it; the data root is set by "
+        f"--data-dir or $LSTMLAB_DATA)"
+    )
+
+
+def sha256_of(path: Path) -> str:
+    """The sha256 hex digest of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_content(data_file: DataFile) -> Callable[[Path], None] | None:
+    """A check of the gunzipped content of ``data_file`` (None if it has no content checksum)."""
+    expected = data_file.content_sha256
+    if expected is None:
+        return None
+
+    def check(path: Path) -> None:
+        digest = hashlib.sha256()
+        try:
+            with gzip.open(path, "rb") as file:
+                while chunk := file.read(_CHUNK):
+                    digest.update(chunk)
+        except (OSError, EOFError) as error:
+            raise DataError(f"{path}: not a valid gzip file ({error})") from error
+        if digest.hexdigest() != expected:
+            raise DataError(
+                f"{path}: content checksum {digest.hexdigest()} differs from the official "
+                f"{expected}; delete it and run `lstmlab data fetch`"
+            )
+
+    return check
