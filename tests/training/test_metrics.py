@@ -1,0 +1,24 @@
+import numpy as np
+import pytest
+
+from lstmlab.training.metrics import accuracy, confusion_matrix, most_confused, per_class_scores
+
+
+def test_confusion_and_scores_by_hand():
+    true = np.array([0, 0, 1, 1, 1, 2])
+    predicted = np.array([0, 1, 1, 1, 0, 2])
+    confusion = confusion_matrix(true, predicted, 3)
+    assert confusion.tolist() == [[1, 1, 0], [1, 2, 0], [0, 0, 1]]
+    assert accuracy(confusion) == pytest.approx(4 / 6)
+    scores = per_class_scores(confusion, ["a", "b", "c"])
+    assert scores["b"]["precision"] == pytest.approx(2 / 3)
+    assert scores["b"]["recall"] == pytest.approx(2 / 3)
+    assert scores["a"]["f1"] == pytest.approx(0.5)
+    assert scores["c"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+
+
+def test_undefined_scores_are_zero_and_most_confused():
+    confusion = np.array([[0, 0, 0], [0, 5, 3], [0, 1, 4]])
+    scores = per_class_scores(confusion, ["a", "b", "c"])
+    assert scores["a"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert most_confused(confusion, ["a", "b", "c"], top=2) == [1, 2]

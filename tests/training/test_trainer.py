@@ -1,0 +1,101 @@
+import json
+
+import pytest
+import torch
+
+from lstmlab.training.trainer import Trainer
+
+
+@pytest.fixture
+def fresh_trainer(TinyClassifier):
+    def make(config, adapter, run_dir):
+        torch.manual_seed(0)
+        return Trainer(TinyClassifier(), adapter, config, run_dir)
+
+    return make
+
+
+def parameters(model):
+    return {name: p.detach().clone() for name, p in model.state_dict().items()}
+
+
+def test_fit_writes_metrics_and_checkpoints(
+    tmp_path, tiny_config, adapter, fresh_trainer, make_examples
+):
+    trainer = fresh_trainer(tiny_config, adapter, tmp_path)
+    history = trainer.fit(make_examples(40, 1), make_examples(10, 2))
+    assert [record["epoch"] for record in history] == [1, 2, 3]
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in lines] == [1, 2, 3]
+    assert (tmp_path / "best.pt").is_file() and (tmp_path / "last.pt").is_file()
+    assert all(0.0 <= record["val_acc"] <= 1.0 for record in history)
+
+
+def test_training_reduces_loss(tmp_path, tiny_config, adapter, fresh_trainer, make_examples):
+    tiny_config.train.epochs = 8
+    trainer = fresh_trainer(tiny_config, adapter, None)
+    history = trainer.fit(make_examples(64, 1), make_examples(16, 2))
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+
+
+@pytest.mark.parametrize("stop_after", [1, 7, 10])  # mid-epoch and at an epoch boundary
+def test_interrupt_and_resume_equals_uninterrupted(
+    tmp_path, tiny_config, adapter, stop_after, fresh_trainer, make_examples, TinyClassifier
+):
+    train, val = make_examples(40, 1), make_examples(10, 2)  # 5 batches an epoch
+    straight = fresh_trainer(tiny_config, adapter, tmp_path / "straight")
+    straight_history = straight.fit(train, val)
+
+    interrupted = fresh_trainer(tiny_config, adapter, tmp_path / "resumed")
+    steps = []
+
+    def stop_at(trainer):
+        steps.append(1)
+        if len(steps) == stop_after:
+            trainer.stop_requested = True
+
+    interrupted.step_hook = stop_at
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(train, val)
+
+    resumed = Trainer(TinyClassifier(), adapter, tiny_config, tmp_path / "resumed")
+    resumed_history = resumed.fit(train, val, resume_from=tmp_path / "resumed" / "last.pt")
+    for name, value in parameters(straight.model).items():
+        torch.testing.assert_close(parameters(resumed.model)[name], value, rtol=0, atol=0)
+    for a, b in zip(straight_history, resumed_history, strict=True):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-12)
+        assert a["val_acc"] == b["val_acc"]
+
+
+def test_early_stopping(tmp_path, tiny_config, adapter, fresh_trainer, make_examples):
+    tiny_config.train.epochs = 30
+    tiny_config.train.patience = 1
+    tiny_config.train.lr = 1e-9  # nothing improves, so training stops after two epochs
+    trainer = fresh_trainer(tiny_config, adapter, None)
+    history = trainer.fit(make_examples(16, 1), make_examples(16, 2))
+    assert len(history) == 2
+
+
+def test_loss_is_mean_over_units(tiny_config, adapter, fresh_trainer, make_examples):
+    trainer = fresh_trainer(tiny_config, adapter, None)
+    examples = make_examples(20, 4)
+    result = trainer.evaluate(examples)
+    assert result["units"] == 20
+    model = trainer.model.eval()
+    with torch.no_grad():
+        one_by_one = [
+            torch.nn.functional.cross_entropy(
+                model(e["ids"][None], torch.tensor([len(e["ids"])])), torch.tensor([e["label"]])
+            )
+            for e in examples
+        ]
+    assert result["loss"] == pytest.approx(float(torch.stack(one_by_one).mean()), rel=1e-5)
+
+
+def test_schedule_decays_learning_rate(tiny_config, adapter, fresh_trainer, make_examples):
+    tiny_config.train.schedule = "linear"
+    tiny_config.train.warmup_steps = 2
+    trainer = fresh_trainer(tiny_config, adapter, None)
+    history = trainer.fit(make_examples(16, 1), make_examples(8, 2))
+    rates = [record["lr"] for record in history]
+    assert rates == sorted(rates, reverse=True) and rates[-1] < tiny_config.train.lr * 0.05
