@@ -154,15 +154,18 @@ def test_overfits_four_sentences(batch, use_crf: bool) -> None:
     assert torch.equal(decoded, tags)
 
 
-def test_feature_inputs_must_match_the_model(batch) -> None:
+def test_feature_inputs_required_when_used_and_ignored_otherwise(batch) -> None:
     with_features, words_only = make_tagger("cnn+casing"), make_tagger("words")
     ids, lengths = batch["ids"], batch["lengths"]
     with pytest.raises(ValueError, match="chars is required"):
         with_features(ids, lengths, casing=batch["casing"])
     with pytest.raises(ValueError, match="casing must start"):
         with_features(ids, lengths, chars=batch["chars"], casing=batch["casing"][:, :2])
-    with pytest.raises(ValueError, match="no char encoder"):
-        words_only(ids, lengths, chars=batch["chars"])
+    with torch.no_grad():
+        torch.testing.assert_close(
+            words_only(ids, lengths, chars=batch["chars"], casing=batch["casing"]),
+            words_only(ids, lengths),
+        )
     with pytest.raises(ValueError, match="unknown reduction"):
         words_only.loss(torch.zeros(4, 5, NUM_TAGS), batch["tags"], batch["mask"], "max")
 

@@ -136,8 +136,10 @@ class SequenceTagger(nn.Module):
         Args:
             ids: [B, T] word ids, right-padded.
             lengths: [B] true lengths (>= 1).
-            chars: [B, T, C] char ids (0-padded); required iff the char encoder is on.
-            casing: [B, T] casing classes (0-padded); required iff the casing feature is on.
+            chars: [B, T, C] char ids (0-padded); required when the char encoder is on,
+                ignored otherwise (the data layer always provides them).
+            casing: [B, T] casing classes (0-padded); required when the casing feature is
+                on, ignored otherwise.
 
         Returns:
             emissions: [B, T, num_tags] (rows at padded positions are meaningless).
@@ -147,13 +149,9 @@ class SequenceTagger(nn.Module):
         if self.char_encoder is not None:
             _require_shape("chars", chars, ids.shape, "char_vocab_size > 0")
             features.append(self.char_encoder(chars))
-        elif chars is not None:
-            raise ValueError("chars given, but the model has no char encoder (char_vocab_size=0)")
         if self.casing_embedding is not None:
             _require_shape("casing", casing, ids.shape, "num_casing > 0")
             features.append(self.casing_embedding(casing))
-        elif casing is not None:
-            raise ValueError("casing given, but the model has no casing feature (num_casing=0)")
 
         inputs = self.dropout(torch.cat(features, dim=2))  # [B, T, input_size]
         output, _ = run_packed(self.lstm, inputs, lengths)  # [B, T, 2H]
