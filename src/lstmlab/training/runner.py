@@ -159,11 +159,11 @@ def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str |
     trainer.step_hook = trainer_hook
     history = trainer.fit(prepared.train, prepared.val,
                           resume_from=resume_path if resume else None)
-    trainer.load_best()
 
     metrics: dict[str, Any] = {}
-    if ctx.is_main:
-        test = trainer.evaluate(prepared.test, desc="test")
+    if ctx.is_main:  # the single final evaluation, on the best weights, by one process
+        trainer.load_best()
+        test = trainer.evaluate(prepared.test, desc="test", shard=False)
         metrics = {"test_loss": test["loss"], "test_accuracy": test["accuracy"],
                    "best_epoch": trainer.progress.best_epoch,
                    "best_val_accuracy": trainer.progress.best_val_acc,

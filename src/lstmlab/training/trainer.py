@@ -359,17 +359,23 @@ class Trainer:
 
     # -------------------------------------------------------------- evaluation
     @torch.no_grad()
-    def evaluate(self, examples: list[Example], desc: str = "evaluate") -> dict[str, float]:
-        """Mean loss and accuracy over ``examples`` (sharded over processes, then reduced)."""
-        loader = make_loader(examples, self.train_cfg.eval_batch_size * self.ctx.world_size,
-                             shuffle=False, seed=0, ctx=self.ctx)
+    def evaluate(self, examples: list[Example], desc: str = "evaluate",
+                 shard: bool = True) -> dict[str, float]:
+        """Mean loss and accuracy over ``examples``.
+
+        With ``shard`` (all processes must call it) each process evaluates its share and the
+        sums are reduced; without, this process evaluates everything on its own.
+        """
+        ctx = self.ctx if shard else DistContext()
+        loader = make_loader(examples, self.train_cfg.eval_batch_size * ctx.world_size,
+                             shuffle=False, seed=0, ctx=ctx)
         self.wrapped.eval()
         totals = Totals()
         for batch in tqdm(loader, desc=desc, leave=False, disable=not self.ctx.is_main,
                           dynamic_ncols=True):
             batch = to_device(batch, self.device)
             totals.add(self.task.step(self.model, batch), batch["ids"].shape[0])
-        totals = totals.reduced(self.ctx, self.device)
+        totals = totals.reduced(ctx, self.device)
         return {"loss": totals.mean_loss, "accuracy": totals.accuracy,
                 "units": totals.units}
 
