@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tarfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -138,8 +139,10 @@ def read_imdb_splits(
         found[split].append((order[klass], review_id, review))
     reviews = {split: [r for *_, r in sorted(found[split], key=lambda t: t[:2])] for split in found}
     if check_sizes:
+        class_names = {label: klass for klass, label in LABELS.items()}
         for split, split_reviews in reviews.items():
-            _check_split_size(path, split, split_reviews)
+            counts = Counter(class_names[review.label] for review in split_reviews)
+            _check_counts(path, split, counts)
     return reviews
 
 
@@ -150,16 +153,34 @@ def read_imdb(
     return read_imdb_splits(path, (split,), check_sizes=check_sizes)[split]
 
 
-def _check_split_size(path: Path, split: str, reviews: list[Review]) -> None:
-    names = {1: "pos", 0: "neg", -1: "unsup"}
-    counts = {klass: 0 for klass in EXPECTED_SIZES[split]}
-    for review in reviews:
-        counts[names[review.label]] += 1
+def count_reviews(path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
+    """Reviews per split and class of an archive, from member names only (no text is read)."""
+    path = Path(path)
+    counts = {split: dict.fromkeys(EXPECTED_SIZES[split], 0) for split in SPLITS}
+    try:
+        with tarfile.open(path, mode="r|gz") as archive:
+            for member in archive:
+                _check_member_is_safe(path, member)
+                parsed = _parse_name(member.name)
+                if parsed is not None and member.isfile():
+                    counts[parsed[0]][parsed[1]] += 1
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise DataError(f"{path}: cannot read the archive ({error}); it is corrupt") from error
+    return counts
+
+
+def check_imdb_sizes(path: str | os.PathLike[str]) -> None:
+    """Raise DataError unless the archive at ``path`` has the official number of reviews."""
+    for split, split_counts in count_reviews(path).items():
+        _check_counts(Path(path), split, split_counts)
+
+
+def _check_counts(path: Path, split: str, counts: dict[str, int]) -> None:
     for klass, expected in EXPECTED_SIZES[split].items():
-        if counts[klass] != expected:
+        if counts.get(klass, 0) != expected:
             raise DataError(
-                f"{path}: IMDb split {split!r} has {counts[klass]:,} {klass} reviews, expected "
-                f"{expected:,}; the data set is incomplete or not the official one "
+                f"{path}: IMDb split {split!r} has {counts.get(klass, 0):,} {klass} reviews, "
+                f"expected {expected:,}; the data set is incomplete or not the official one "
                 "(re-download with `lstmlab data fetch imdb`, or pass check_sizes=False "
                 "for a small sample)"
             )

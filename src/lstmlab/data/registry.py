@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lstmlab.data.imdb import check_imdb_sizes
 from lstmlab.data.paths import data_root
 from lstmlab.errors import DataError
 
@@ -33,15 +34,16 @@ _CHUNK = 1 << 20
 class DataFile:
     """One file of a data set.
 
-    ``sha256`` is the checksum of the file as published (None when it is not published);
-    ``content_sha256`` that of its gunzipped content (CoNLL-2000 publishes no archive
-    checksum and gzip headers vary, so the text itself is checked).
+    ``sha256`` is the checksum of the file as published (None when none is published).
+    ``check`` verifies the contents instead (raising DataError): a downloaded file must pass
+    both, a file found in place either one. That accepts the shared IMDb archive, a repack
+    with the official files, and checks CoNLL-2000 by its text since gzip headers vary.
     """
 
     path: str  # relative to the data root, with '/' separators
     url: str
     sha256: str | None = None
-    content_sha256: str | None = None
+    check: Callable[[Path], None] | None = None
 
     def source_url(self, mirror: str | None = None) -> str:
         """``<mirror>/<path>`` if a mirror is given or ``$LSTMLAB_MIRROR`` set, else ``url``."""
@@ -61,6 +63,26 @@ class DataSet:
     parts: dict[str, str] = field(default_factory=dict)  # part name -> relative path
 
 
+def gunzipped_sha256_check(expected: str) -> Callable[[Path], None]:
+    """A check that a ``.gz`` file's uncompressed content has sha256 ``expected``."""
+
+    def check(path: Path) -> None:
+        digest = hashlib.sha256()
+        try:
+            with gzip.open(path, "rb") as file:
+                while chunk := file.read(_CHUNK):
+                    digest.update(chunk)
+        except (OSError, EOFError) as error:
+            raise DataError(f"{path}: not a valid gzip file ({error})") from error
+        if digest.hexdigest() != expected:
+            raise DataError(
+                f"{path}: content checksum {digest.hexdigest()} differs from the official "
+                f"{expected}; delete it and download it again"
+            )
+
+    return check
+
+
 _CONLL_URL = "https://www.clips.uantwerpen.be/conll2000/chunking"
 _NLTK_URL = "https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages"
 
@@ -77,6 +99,7 @@ DATASETS: dict[str, DataSet] = {
                     # The official archive's checksum (cross-checked against several
                     # independent loaders that pin it).
                     sha256="c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe",
+                    check=check_imdb_sizes,
                 ),
             ),
             main="aclImdb_v1.tar.gz",
@@ -90,12 +113,16 @@ DATASETS: dict[str, DataSet] = {
                 DataFile(
                     "conll2000/train.txt.gz",
                     f"{_CONLL_URL}/train.txt.gz",
-                    content_sha256="82033cd7a72b209923a98007793e8f9de3abc1c8b79d646c50648eb949b87cea",
+                    check=gunzipped_sha256_check(
+                        "82033cd7a72b209923a98007793e8f9de3abc1c8b79d646c50648eb949b87cea"
+                    ),
                 ),
                 DataFile(
                     "conll2000/test.txt.gz",
                     f"{_CONLL_URL}/test.txt.gz",
-                    content_sha256="73b7b1e565fa75a1e22fe52ecdf41b6624d6f59dacb591d44252bf4d692b1628",
+                    check=gunzipped_sha256_check(
+                        "73b7b1e565fa75a1e22fe52ecdf41b6624d6f59dacb591d44252bf4d692b1628"
+                    ),
                 ),
             ),
             main="conll2000",
@@ -176,26 +203,3 @@ def sha256_of(path: Path) -> str:
         while chunk := file.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def check_content(data_file: DataFile) -> Callable[[Path], None] | None:
-    """A check of the gunzipped content of ``data_file`` (None if it has no content checksum)."""
-    expected = data_file.content_sha256
-    if expected is None:
-        return None
-
-    def check(path: Path) -> None:
-        digest = hashlib.sha256()
-        try:
-            with gzip.open(path, "rb") as file:
-                while chunk := file.read(_CHUNK):
-                    digest.update(chunk)
-        except (OSError, EOFError) as error:
-            raise DataError(f"{path}: not a valid gzip file ({error})") from error
-        if digest.hexdigest() != expected:
-            raise DataError(
-                f"{path}: content checksum {digest.hexdigest()} differs from the official "
-                f"{expected}; delete it and run `lstmlab data fetch`"
-            )
-
-    return check

@@ -1,0 +1,142 @@
+"""Downloading data files: streamed, verified, and moved into place atomically.
+
+A download goes to a temp file next to its destination and is renamed into place only
+after its size and checksum are verified, so an interrupted or corrupt download never
+looks like a complete file. A file already in place and valid is not downloaded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from lstmlab.data.paths import data_root
+from lstmlab.data.registry import get_dataset, sha256_of
+from lstmlab.errors import DataError
+
+_CHUNK = 1 << 16
+USER_AGENT = "lstmlab-data-fetch"
+
+
+def is_valid(path: Path, sha256: str | None, check: Callable[[Path], None] | None) -> bool:
+    """Whether a file already in place can be kept: it matches ``sha256`` or passes ``check``.
+
+    With neither given, any existing file is kept.
+    """
+    if sha256 is not None and sha256_of(path) == sha256:
+        return True
+    if check is not None:
+        try:
+            check(path)
+        except DataError:
+            return False
+        return True
+    return sha256 is None
+
+
+def fetch(
+    url: str,
+    dest: Path,
+    sha256: str | None,
+    progress: bool = True,
+    *,
+    check: Callable[[Path], None] | None = None,
+    timeout: float = 60.0,
+) -> Path:
+    """Download ``url`` to ``dest`` unless a valid file is already there; return ``dest``.
+
+    The download must have the announced Content-Length, the checksum ``sha256`` (if not
+    None) and pass ``check`` (if given); otherwise DataError, and ``dest`` is left untouched.
+    """
+    dest = Path(dest)
+    if dest.is_file() and is_valid(dest, sha256, check):
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            digest = _stream(url, out, dest, progress, timeout)
+        if sha256 is not None and digest != sha256:
+            raise DataError(
+                f"download of {url} has sha256 {digest}, expected {sha256}: the file is "
+                f"corrupt or was changed; try again, or put a good copy at {dest}"
+            )
+        if check is not None:
+            check(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; data files are for everyone
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def _stream(url: str, out, dest: Path, progress: bool, timeout: float) -> str:
+    """Copy the body of ``url`` into ``out``; return its sha256 hex digest."""
+    manual = f"download it yourself from {url} and put it at {dest}"
+    digest = hashlib.sha256()
+    received = 0
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            announced = response.headers.get("Content-Length")
+            expected = int(announced) if announced is not None else None
+            with tqdm(
+                total=expected,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc=dest.name,
+                disable=not progress,
+                leave=False,
+            ) as bar:
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    received += len(chunk)
+                    bar.update(len(chunk))
+    except urllib.error.HTTPError as error:
+        raise DataError(
+            f"download of {url} failed: HTTP {error.code} {error.reason}; {manual}"
+        ) from error
+    except http.client.IncompleteRead as error:
+        raise DataError(
+            f"download of {url} was cut off ({error}); try again, or {manual}"
+        ) from error
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        reason = getattr(error, "reason", error)
+        raise DataError(f"cannot download {url} ({reason}); {manual}") from error
+    if expected is not None and received != expected:
+        raise DataError(
+            f"download of {url} was cut off: received {received:,} of {expected:,} bytes; "
+            f"try again, or {manual}"
+        )
+    return digest.hexdigest()
+
+
+def fetch_dataset(
+    name: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    mirror: str | None = None,
+    progress: bool = True,
+) -> list[Path]:
+    """Download every file of data set ``name`` that is missing or invalid; return their paths.
+
+    Files come from their official URLs, or from ``<mirror>/<path>`` (``mirror`` or
+    ``$LSTMLAB_MIRROR``).
+    """
+    dataset = get_dataset(name)
+    root = data_root(data_dir)
+    return [
+        fetch(file.source_url(mirror), root / file.path, file.sha256, progress, check=file.check)
+        for file in dataset.files
+    ]
