@@ -128,5 +128,7 @@ class CharLSTM(nn.Module):
         if is_word.any():
             embedded = self.embedding(chars[is_word])  # [W, C, E]
             _, (h_n, _) = run_packed(self.lstm, embedded, char_lengths[is_word])
-            features[is_word] = torch.cat([h_n[0], h_n[1]], dim=1)  # [W, 2H]
+            final_states = torch.cat([h_n[0], h_n[1]], dim=1)  # [W, 2H]
+            # Under autocast the LSTM may return half precision; index_put needs one dtype.
+            features[is_word] = final_states.to(features.dtype)
         return features.reshape(batch_size, num_words, -1)
