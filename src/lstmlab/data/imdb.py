@@ -4,6 +4,9 @@ The archive ``aclImdb_v1.tar.gz`` (or the folder ``aclImdb/`` it extracts to) ho
 ``aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt`` (12,500 reviews per class and split)
 and ``aclImdb/train/unsup/<id>_0.txt`` (50,000 unlabelled reviews). Reviews are returned
 ordered by class (neg, pos, unsup), then by id, whichever form the data set has.
+
+Nothing is ever extracted: members are read straight from the stream, and an archive
+with a member path that would escape its folder (absolute or ``..``) is refused outright.
 """
 
 from __future__ import annotations
