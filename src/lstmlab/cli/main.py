@@ -45,7 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # argparse gives an optional-then-positional list (``tag RUN --json "text"``) back as
+    # leftovers; they belong to the command's TEXT arguments.
+    if extra:
+        if not hasattr(args, "texts") or any(item.startswith("-") for item in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.texts += extra
     if not getattr(args, "func", None):
         parser.print_help()
         return 1

@@ -289,14 +289,15 @@ def tagging_report(model: nn.Module, examples: list[Example], state: dict[str, A
     return report
 
 
-_WORD = re.compile(r"\w+(?:[-'.]\w+)*|n't|'\w+|[^\w\s]")
+_WORD = re.compile(r"\w+(?=n't)|n't|'\w+|\w+(?:[-.]\w+)*|[^\w\s]")
 
 
 def split_words(text: str) -> list[str]:
     """A simple Penn-Treebank-like tokenizer for tagging raw text.
 
-    Words keep inner hyphens, apostrophes and dots (``well-known``, ``U.S``); punctuation
-    is split off; ``'s`` and similar clitics become tokens of their own. Use
+    Words keep inner hyphens and dots (``well-known``, ``3.5``); punctuation is split off;
+    clitics become tokens of their own as in the Treebank (``cat's`` -> ``cat 's``,
+    ``don't`` -> ``do n't``). Use
     ``--tokenized`` to tag text that is already split on spaces.
     """
     return _WORD.findall(text)
