@@ -1,0 +1,263 @@
+"""``lstmlab explain``: the lab's worked example, every gate at every step, checked against PyTorch.
+
+With no arguments it runs the classic example: ``torch.manual_seed(20)``, an
+``nn.LSTM(input_size=3, hidden_size=1, batch_first=True)`` whose ``weight_ih_l0`` is replaced
+by ``torch.randn`` of its shape and whose biases are zero, fed a four-step sequence. It prints
+the weights split per gate, then for each step the gates and states computed by
+:class:`lstmlab.nn.LSTM` beside ``torch.nn.LSTM``'s output for that step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from lstmlab.errors import ConfigError, DataError
+from lstmlab.nn import LSTM, LSTMGates
+
+CLASSIC_SEQUENCE = [[0.3, 1.9, 4.5], [0.4, 0.1, 0.23], [0.7, 0.91, 0.43], [0.34, 0.01, 0.002]]
+RANDOM_SEQUENCE_LENGTH = 4  # steps drawn when --input-size differs from the classic example's
+GATES = ("i", "f", "g", "o")
+EQUATIONS = """\
+  i_t = sigmoid(W_ii x_t + W_hi h_(t-1) + b_i)    input gate: how much to write
+  f_t = sigmoid(W_if x_t + W_hf h_(t-1) + b_f)    forget gate: how much of c_(t-1) to keep
+  g_t =    tanh(W_ig x_t + W_hg h_(t-1) + b_g)    candidate values to write
+  o_t = sigmoid(W_io x_t + W_ho h_(t-1) + b_o)    output gate: how much of the cell to show
+  c_t = f_t * c_(t-1) + i_t * g_t                 h_t = o_t * tanh(c_t)"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "explain",
+        help="show an LSTM's gates step by step (the lab's worked example)",
+        description="Run a small LSTM on a short sequence and print every gate and state at "
+        "every step, computed by lstmlab's LSTM and checked against torch.nn.LSTM.",
+    )
+    parser.add_argument("--input-size", type=int, help="features per step (default: 3)")
+    parser.add_argument("--hidden-size", type=int, default=1, help="LSTM units (default: 1)")
+    parser.add_argument("--seed", type=int, default=20, help="torch.manual_seed (default: 20)")
+    parser.add_argument(
+        "--sequence",
+        help="the input: inline JSON such as '[[0.1,0.2,0.3],[0.4,0.5,0.6]]', or a .json/.csv "
+        "file with one step per row (default: the classic four-step sequence)",
+    )
+    parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the gates as heatmaps")
+    parser.set_defaults(func=run_explain)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    sequence = read_sequence(args.sequence) if args.sequence is not None else None
+    input_size = _input_size(args.input_size, sequence)
+    if args.hidden_size <= 0:
+        raise ConfigError(f"--hidden-size must be a positive integer, got {args.hidden_size}")
+    torch_lstm = build_worked_example(input_size, args.hidden_size, args.seed)
+    if sequence is None:
+        sequence = (
+            CLASSIC_SEQUENCE
+            if input_size == len(CLASSIC_SEQUENCE[0])
+            else torch.rand(RANDOM_SEQUENCE_LENGTH, input_size).tolist()
+        )
+    inputs = torch.tensor(sequence, dtype=torch.float32).unsqueeze(0)  # (1, T, input_size)
+    with torch.no_grad():
+        _, _, all_gates = LSTM.from_torch(torch_lstm).forward_with_gates(inputs)
+        torch_outputs, _ = torch_lstm(inputs)
+    gates = LSTMGates(*(tensor[0] for tensor in all_gates["l0"]))  # each (T, hidden_size)
+
+    print(
+        f"LSTM(input_size={input_size}, hidden_size={args.hidden_size}), seed {args.seed}, "
+        f"{len(sequence)} steps, biases zero\n"
+    )
+    print(EQUATIONS + "\n")
+    print(format_weights(torch_lstm) + "\n")
+    table, largest_difference = format_steps(inputs[0], gates, torch_outputs[0])
+    print(table + "\n")
+    print(f"largest |h_t - torch.nn.LSTM h_t|: {largest_difference:.3g}")
+    if args.plot is not None:
+        plot_gates(gates, args.plot)
+        print(f"gate heatmaps written to {args.plot}")
+    return 0
+
+
+def build_worked_example(input_size: int, hidden_size: int, seed: int) -> nn.LSTM:
+    """The lab's setup: seeded LSTM, ``weight_ih_l0`` from ``randn``, zero biases."""
+    torch.manual_seed(seed)
+    lstm = nn.LSTM(input_size=input_size, hidden_size=hidden_size, batch_first=True)
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.randn(lstm.weight_ih_l0.shape))
+        lstm.bias_ih_l0.zero_()
+        lstm.bias_hh_l0.zero_()
+    return lstm
+
+
+# --- reading the sequence --------------------------------------------------------------------
+
+
+def read_sequence(source: str) -> list[list[float]]:
+    """Inline JSON (starting with ``[``) or a .json / .csv file -> ``T`` rows of numbers."""
+    if source.lstrip().startswith("["):
+        try:
+            return _validated(json.loads(source), "--sequence", ConfigError)
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"--sequence is not valid JSON: {error.msg}") from None
+    path = Path(source)
+    if not path.is_file():
+        raise DataError(f"sequence file not found: {path}")
+    text = path.read_text()
+    if path.suffix.lower() == ".json":
+        try:
+            return _validated(json.loads(text), str(path), DataError)
+        except json.JSONDecodeError as error:
+            raise DataError(f"{path}: not valid JSON: {error.msg} (line {error.lineno})") from None
+    return _read_csv(text, path)
+
+
+def _read_csv(text: str, path: Path) -> list[list[float]]:
+    """One step per line, values separated by commas; blank lines and ``#`` comments ignored."""
+    rows = []
+    for line_number, row in enumerate(csv.reader(text.splitlines()), start=1):
+        if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+            continue
+        try:
+            rows.append([float(value) for value in row])
+        except ValueError:
+            raise DataError(
+                f"{path}:{line_number}: not a row of numbers: {','.join(row)}"
+            ) from None
+    return _validated(rows, str(path), DataError)
+
+
+def _validated(value: object, origin: str, error: type[Exception]) -> list[list[float]]:
+    """Check a parsed sequence is a non-empty list of equally long lists of finite numbers."""
+    if not isinstance(value, list) or not value:
+        raise error(f"{origin}: expected a non-empty list of steps, e.g. [[0.1, 0.2], [0.3, 0.4]]")
+    for step, row in enumerate(value):
+        if not isinstance(row, list) or not row:
+            raise error(f"{origin}: step {step} is not a non-empty list of numbers")
+        for number in row:
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                raise error(f"{origin}: step {step} holds {number!r}, which is not a number")
+            if not math.isfinite(number):
+                raise error(f"{origin}: step {step} holds {number}, which is not finite")
+        if len(row) != len(value[0]):
+            raise error(
+                f"{origin}: step {step} has {len(row)} values but step 0 has {len(value[0])}"
+            )
+    return [[float(number) for number in row] for row in value]
+
+
+def _input_size(requested: int | None, sequence: list[list[float]] | None) -> int:
+    if requested is not None and requested <= 0:
+        raise ConfigError(f"--input-size must be a positive integer, got {requested}")
+    if sequence is None:
+        return requested or len(CLASSIC_SEQUENCE[0])
+    width = len(sequence[0])
+    if requested is not None and requested != width:
+        raise ConfigError(
+            f"the sequence has {width} values per step but --input-size is {requested}"
+        )
+    return width
+
+
+# --- printing --------------------------------------------------------------------------------
+
+
+def _numbers(values: Tensor | list[float], width: int = 8, digits: int = 4) -> str:
+    return " ".join(f"{float(value):{width}.{digits}f}" for value in values)
+
+
+def format_weights(lstm: nn.LSTM) -> str:
+    """``weight_ih_l0`` and ``weight_hh_l0`` split into i, f, g, o blocks, one row per unit."""
+    hidden = lstm.hidden_size
+    weight_ih, weight_hh = lstm.weight_ih_l0.detach(), lstm.weight_hh_l0.detach()
+    bias = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach()
+    x_width = 9 * lstm.input_size - 1
+    lines = [
+        "Weights per gate (rows of weight_ih_l0 | weight_hh_l0, bias = bias_ih + bias_hh):",
+        f"gate unit  {'W_x (weight_ih)':<{x_width}}   {'W_h (weight_hh)':<{9 * hidden - 1}}   bias",
+    ]
+    for gate_index, gate in enumerate(GATES):
+        for unit in range(hidden):
+            row = gate_index * hidden + unit
+            lines.append(
+                f"{gate if unit == 0 else '':<4} {unit:>4}  {_numbers(weight_ih[row])}   "
+                f"{_numbers(weight_hh[row])}   {float(bias[row]):7.4f}"
+            )
+    return "\n".join(lines)
+
+
+def format_steps(inputs: Tensor, gates: LSTMGates, torch_outputs: Tensor) -> tuple[str, float]:
+    """The per-step table, one row per (step, unit), and the largest difference from PyTorch.
+
+    Args:
+        inputs: ``(T, input_size)``.
+        gates: lstmlab's gates and states, each ``(T, hidden_size)``.
+        torch_outputs: ``torch.nn.LSTM``'s output ``(T, hidden_size)``.
+    """
+    differences = (gates.h - torch_outputs).abs()
+    x_width = 7 * inputs.size(1) - 1
+    columns = ["i", "f", "g", "o", "c_t", "h_t", "torch h_t"]
+    header = f"{'t':>3}  {'x_t':<{x_width}}  {'unit':>4} " + "".join(f"{c:>10}" for c in columns)
+    lines = [header + f"{'|diff|':>10}", "-" * (len(header) + 10)]
+    for t in range(inputs.size(0)):
+        for unit in range(gates.h.size(1)):
+            step = f"{t:>3}" if unit == 0 else "   "
+            x_t = _numbers(inputs[t], width=6, digits=3) if unit == 0 else ""
+            values = [tensor[t, unit] for tensor in (*gates, torch_outputs)]
+            lines.append(
+                f"{step}  {x_t:<{x_width}}  {unit:>4} {_numbers(values, width=10, digits=6)}"
+                f"{float(differences[t, unit]):10.1e}"
+            )
+    return "\n".join(lines), float(differences.max())
+
+
+# --- plotting --------------------------------------------------------------------------------
+
+
+def plot_gates(gates: LSTMGates, path: Path) -> None:
+    """Heatmaps of i, f, g, o, c, h (units x time steps), one panel each, saved as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display needed
+    import matplotlib.pyplot as plt
+
+    steps, units = gates.h.shape
+    figure, axes = plt.subplots(
+        len(gates),
+        1,
+        figsize=(max(4.0, 0.6 * steps + 2), 1.0 + 0.9 * len(gates) * max(1, units / 4)),
+    )
+    titles = {
+        "i": "input gate i",
+        "f": "forget gate f",
+        "g": "candidate g",
+        "o": "output gate o",
+        "c": "cell c",
+        "h": "hidden h",
+    }
+    for axis, name, values in zip(axes, LSTMGates._fields, gates, strict=True):
+        # Gates live in (0, 1); g, c and h are signed, so centre their colour scale on zero.
+        if name in ("i", "f", "o"):
+            cmap, low, high = "viridis", 0.0, 1.0
+        else:
+            high = 1.0 if name == "g" else max(float(values.abs().max()), 1e-6)
+            cmap, low = "coolwarm", -high
+        image = axis.imshow(values.T.numpy(), aspect="auto", cmap=cmap, vmin=low, vmax=high)
+        axis.set_title(titles[name], fontsize=9)
+        axis.set_ylabel("unit")
+        axis.set_yticks(range(units))
+        axis.set_xticks(range(steps))
+        figure.colorbar(image, ax=axis)
+    axes[-1].set_xlabel("time step t")
+    figure.tight_layout()
+    try:
+        figure.savefig(path, format="png")
+    except OSError as error:
+        raise ConfigError(f"cannot write the plot to {path}: {error.strerror}") from None
+    finally:
+        plt.close(figure)
