@@ -32,7 +32,9 @@ from lstmlab.training.distributed import (
     DistContext,
     init_distributed,
     launched_by_torchrun,
+    on_main,
     shutdown_distributed,
+    surfaced_peer_failures,
 )
 from lstmlab.training.plots import plot_history
 from lstmlab.training.trainer import Example, TaskAdapter, Trainer
@@ -118,7 +120,8 @@ def train_run(
     cfg = config.train
     ctx = init_distributed(resolve_device(cfg.device)) if launched_by_torchrun() else DistContext()
     try:
-        return _train_run(spec, config, Path(run_dir), data_dir, resume, ctx, trainer_hook)
+        with surfaced_peer_failures():
+            return _train_run(spec, config, Path(run_dir), data_dir, resume, ctx, trainer_hook)
     finally:
         shutdown_distributed()
 
@@ -130,10 +133,8 @@ def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str |
     device = resolve_device(cfg.device, ctx.local_rank)
     configure_cpu(cfg.threads)
     resume_path = run_dir / "last.pt"
-    if resume and not resume_path.is_file():
-        raise CheckpointError(f"nothing to resume: {resume_path} does not exist")
-    if not resume and (run_dir / "config.json").exists():
-        raise ConfigError(f"{run_dir} already holds a run; use --resume or another --out")
+    # Only the main process looks at the run folder (other processes may be on other machines).
+    on_main(lambda: _check_run_dir(run_dir, resume), ctx)
 
     say(f"lstmlab: {spec.name} run in {run_dir} on {device}"
         + (f" x {ctx.world_size} processes" if ctx.enabled else "")
@@ -150,7 +151,9 @@ def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str |
     global_batch = cfg.batch_size * (1 if cfg.keep_global_batch else ctx.world_size)
     if ctx.enabled:
         say(f"data-parallel: {ctx.world_size} processes, global batch {global_batch} "
-            f"({global_batch // ctx.world_size} per process), learning rate {cfg.lr}")
+            f"({global_batch / ctx.world_size:g} per process), learning rate {cfg.lr}"
+            + ("" if cfg.keep_global_batch else
+               "; --set train.keep_global_batch=true keeps the global batch at batch_size"))
 
     if ctx.is_main:
         _write_run_files(run_dir, config, prepared)
@@ -175,6 +178,13 @@ def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str |
         say(f"test: accuracy {metrics['test_accuracy']:.4f} (best epoch "
             f"{metrics['best_epoch']}); results in {run_dir}")
     return metrics
+
+
+def _check_run_dir(run_dir: Path, resume: bool) -> None:
+    if resume and not (run_dir / "last.pt").is_file():
+        raise CheckpointError(f"nothing to resume: {run_dir / 'last.pt'} does not exist")
+    if not resume and (run_dir / "config.json").exists():
+        raise ConfigError(f"{run_dir} already holds a run; use --resume or another --out")
 
 
 def _write_run_files(run_dir: Path, config: RunConfig, prepared: Prepared) -> None:

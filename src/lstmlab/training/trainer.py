@@ -34,7 +34,7 @@ from lstmlab.data.batching import BucketBatchSampler, collate
 from lstmlab.errors import CheckpointError
 from lstmlab.training.checkpoint import load_checkpoint, save_checkpoint
 from lstmlab.training.config import RunConfig
-from lstmlab.training.distributed import DistContext, all_reduce_sum
+from lstmlab.training.distributed import DistContext, all_reduce_sum, on_main
 
 Example = dict[str, Any]
 
@@ -223,8 +223,11 @@ class Trainer:
         return path
 
     def load_resume_state(self, path: Path) -> dict[str, Any]:
-        """Restore model, optimizer, RNG and progress from ``last.pt``; return the schedule's."""
-        record = load_checkpoint(path, self.task.name)
+        """Restore model, optimizer, RNG and progress from ``last.pt``; return the schedule's.
+
+        The main process reads the file and sends its content to the others.
+        """
+        record = on_main(lambda: load_checkpoint(path, self.task.name), self.ctx)
         if record["config"]["model"] != self.config.to_dict()["model"]:
             raise CheckpointError(f"{path} was saved for another model configuration")
         self.model.load_state_dict(record["model"])
@@ -272,29 +275,29 @@ class Trainer:
         started = time.perf_counter() - partial.pop("seconds", 0.0)
         totals = Totals(**partial)
         self.wrapped.train()
-        bar = tqdm(total=len(loader), initial=progress.batches_done, leave=False,
-                   desc=f"epoch {progress.epoch + 1}/{self.train_cfg.epochs} train",
-                   disable=not self.ctx.is_main, dynamic_ncols=True)
-        for index, batch in enumerate(loader):
-            if index < progress.batches_done:
-                continue  # already trained on before the interruption
-            result = self._train_step(batch)
-            totals.add(result, batch["ids"].shape[0])
-            progress.batches_done += 1
-            bar.update()
-            bar.set_postfix(loss=f"{totals.mean_loss:.4f}", acc=f"{totals.accuracy:.4f}")
-            if self.step_hook is not None:
-                self.step_hook(self)
-            if self._any_stop_requested():
-                progress.partial = {**totals.__dict__,
-                                    "seconds": time.perf_counter() - started}
-                path = self.save("last.pt")
-                bar.close()
-                where = f"; resume with --resume {self.run_dir}" if path else ""
-                self.log(f"interrupted after {progress.batches_done} batches of epoch "
-                         f"{progress.epoch + 1}: state saved{where}")
-                raise KeyboardInterrupt
-        bar.close()
+        # A context manager: the bar is cleared before an error is printed, too.
+        with tqdm(total=len(loader), initial=progress.batches_done, leave=False,
+                  desc=f"epoch {progress.epoch + 1}/{self.train_cfg.epochs} train",
+                  disable=not self.ctx.is_main, dynamic_ncols=True) as bar:
+            for index, batch in enumerate(loader):
+                if index < progress.batches_done:
+                    continue  # already trained on before the interruption
+                result = self._train_step(batch)
+                totals.add(result, batch["ids"].shape[0])
+                progress.batches_done += 1
+                bar.update()
+                bar.set_postfix(loss=f"{totals.mean_loss:.4f}", acc=f"{totals.accuracy:.4f}")
+                if self.step_hook is not None:
+                    self.step_hook(self)
+                if self._any_stop_requested():
+                    progress.partial = {**totals.__dict__,
+                                        "seconds": time.perf_counter() - started}
+                    path = self.save("last.pt")
+                    bar.close()
+                    where = f"; resume with --resume {self.run_dir}" if path else ""
+                    self.log(f"interrupted after {progress.batches_done} batches of epoch "
+                             f"{progress.epoch + 1}: state saved{where}")
+                    raise KeyboardInterrupt
         progress.partial = {**totals.__dict__, "seconds": time.perf_counter() - started}
 
     def _train_step(self, batch: dict[str, Tensor]) -> StepResult:
