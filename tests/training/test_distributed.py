@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -154,39 +155,65 @@ def test_a_killed_process_ends_the_job_instead_of_hanging(tmp_path, corpus):
     assert "[rank0]: Traceback" not in job.stderr
 
 
-def hang_or_wait(rank: int, port: int, results: multiprocessing.Queue) -> None:
-    """One of two processes: rank 1 joins and then never answers; rank 0 waits for it."""
-    os.environ.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK=str(rank),
-                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), **{TIMEOUT_ENV: "1"})
-    ctx = init_distributed(torch.device("cpu"))
-    if rank == 1:
-        time.sleep(60)
-    started = time.monotonic()
-    try:
-        with surfaced_peer_failures():
-            all_reduce_sum([1.0], ctx, torch.device("cpu"))
-        results.put(("no error", 0.0))
-    except DistributedError as error:
-        results.put((str(error), time.monotonic() - started))
+def in_two_processes(work: Callable[[DistContext], str], answers: int = 2) -> dict[int, str]:
+    """Run ``work`` in 2 processes joined by gloo on 127.0.0.1 (collective timeout 1 s).
 
-
-def test_a_hung_process_makes_the_others_fail_after_the_timeout():
-    context = multiprocessing.get_context("fork")  # no new interpreters: fast
+    The processes are forks of this one (no new interpreter to start: fast). Returns what
+    each process that answered within 30 s returned (or raised, as "Error: message").
+    """
+    context = multiprocessing.get_context("fork")
     results = context.Queue()
     port = free_port()
-    workers = [context.Process(target=hang_or_wait, args=(rank, port, results), daemon=True)
-               for rank in (0, 1)]
+
+    def process(rank: int) -> None:
+        os.environ.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK=str(rank),
+                          MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), **{TIMEOUT_ENV: "1"})
+        ctx = init_distributed(torch.device("cpu"))
+        try:
+            answer = work(ctx)
+        except (Exception, SystemExit) as error:
+            answer = f"{type(error).__name__}: {error}"
+        results.put((rank, answer))
+
+    workers = [context.Process(target=process, args=(rank,), daemon=True) for rank in (0, 1)]
     for worker in workers:
         worker.start()
     try:
-        message, waited = results.get(timeout=30)
+        return dict(results.get(timeout=30) for _ in range(answers))
     finally:
         for worker in workers:
             worker.kill()
             worker.join()
-    assert message.startswith("data-parallel training stopped") and "\n" not in message
-    assert "more than 1 s" in message and "Timed out" in message
-    assert 0.5 < waited < 10
+
+
+def test_a_hung_process_makes_the_others_fail_after_the_timeout():
+    def hang_or_wait(ctx: DistContext) -> str:
+        if ctx.rank == 1:
+            time.sleep(60)  # never answers
+        started = time.monotonic()
+        with surfaced_peer_failures():
+            all_reduce_sum([1.0], ctx, torch.device("cpu"))
+        return f"no error after {time.monotonic() - started:.1f} s"
+
+    started = time.monotonic()
+    message = in_two_processes(hang_or_wait, answers=1)[0]
+    assert message.startswith("DistributedError: data-parallel training stopped")
+    assert "more than 1 s" in message and "Timed out" in message and "\n" not in message
+    assert time.monotonic() - started < 15
+
+
+def test_on_main_gives_every_process_the_main_result_or_stops_them_all():
+    def rank_of_the_computer(ctx: DistContext) -> str:
+        return on_main(lambda: f"computed by rank {ctx.rank}", ctx)
+
+    assert in_two_processes(rank_of_the_computer) == {0: "computed by rank 0",
+                                                      1: "computed by rank 0"}
+
+    def refuse(ctx: DistContext) -> str:
+        return on_main(lambda: (_ for _ in ()).throw(ConfigError("bad run folder")), ctx)
+
+    # The main process raises the error (printed once); the others leave quietly, status 2.
+    assert in_two_processes(refuse) == {0: "ConfigError: bad run folder", 1: "SystemExit: 2"}
 
 
 # ------------------------------------------------------------------ single-process helpers

@@ -112,9 +112,10 @@ def all_reduce_sum(values: list[float], ctx: DistContext, device: torch.device) 
 def on_main(compute: Callable[[], T], ctx: DistContext) -> T:
     """Run ``compute`` on the main process only; every process gets its result.
 
-    A :class:`LstmlabError` raised by ``compute`` is raised on every process, so that all
-    of them stop with the same one-line message (rather than the others waiting for a
-    process that has already quit). Every process must call this at the same point.
+    A :class:`LstmlabError` raised by ``compute`` stops every process (rather than leaving
+    the others waiting for one that has quit): the main process raises it, the others exit
+    quietly with the status the command line gives it (2), so the message shows once.
+    Every process must call this at the same point.
     """
     if not ctx.enabled:
         return compute()
@@ -127,7 +128,9 @@ def on_main(compute: Callable[[], T], ctx: DistContext) -> T:
     dist.broadcast_object_list(outcome, src=0)
     result, error = outcome
     if error is not None:
-        raise error
+        if ctx.is_main:
+            raise error
+        raise SystemExit(2)
     return result
 
 
