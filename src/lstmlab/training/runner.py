@@ -26,7 +26,7 @@ from torch import nn
 
 from lstmlab.errors import CheckpointError, ConfigError
 from lstmlab.training.checkpoint import load_checkpoint
-from lstmlab.training.config import RunConfig, config_from_dict
+from lstmlab.training.config import RunConfig, TrainConfig, config_from_dict
 from lstmlab.training.device import configure_cpu, resolve_device, seed_everything
 from lstmlab.training.distributed import (
     DistContext,
@@ -134,7 +134,7 @@ def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str |
     configure_cpu(cfg.threads)
     resume_path = run_dir / "last.pt"
     # Only the main process looks at the run folder (other processes may be on other machines).
-    on_main(lambda: _check_run_dir(run_dir, resume), ctx)
+    on_main(lambda: _check_run(run_dir, resume, cfg, ctx.world_size), ctx)
 
     say(f"lstmlab: {spec.name} run in {run_dir} on {device}"
         + (f" x {ctx.world_size} processes" if ctx.enabled else "")
@@ -180,11 +180,14 @@ def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str |
     return metrics
 
 
-def _check_run_dir(run_dir: Path, resume: bool) -> None:
+def _check_run(run_dir: Path, resume: bool, cfg: TrainConfig, world_size: int) -> None:
     if resume and not (run_dir / "last.pt").is_file():
         raise CheckpointError(f"nothing to resume: {run_dir / 'last.pt'} does not exist")
     if not resume and (run_dir / "config.json").exists():
         raise ConfigError(f"{run_dir} already holds a run; use --resume or another --out")
+    if cfg.keep_global_batch and cfg.batch_size < world_size:
+        raise ConfigError(f"train.batch_size {cfg.batch_size} is the global batch "
+                          f"(keep_global_batch) and cannot be shared by {world_size} processes")
 
 
 def _write_run_files(run_dir: Path, config: RunConfig, prepared: Prepared) -> None:
