@@ -183,3 +183,20 @@ def test_feature_inputs_required_when_used_and_ignored_otherwise(batch) -> None:
 def test_rejects_bad_arguments(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         SequenceTagger(VOCAB, NUM_TAGS, **kwargs)
+
+
+def test_word_dropout_replaces_only_real_words_in_training():
+    torch.manual_seed(0)
+    tagger = SequenceTagger(10, 3, word_dim=4, hidden_size=4, word_dropout=0.5, unk_index=1)
+    seen = []
+    tagger.word_embedding.register_forward_hook(
+        lambda module, inputs, output: seen.append(inputs[0])
+    )
+    ids = torch.tensor([[5, 6, 7, 8], [5, 6, 0, 0]])
+    lengths = torch.tensor([4, 2])
+    tagger.train()(ids, lengths)
+    dropped = seen[-1] != ids
+    assert dropped.any() and (seen[-1][dropped] == 1).all()
+    assert (seen[-1][1, 2:] == 0).all()  # pads stay pads
+    tagger.eval()(ids, lengths)
+    assert torch.equal(seen[-1], ids)

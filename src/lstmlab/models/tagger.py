@@ -52,6 +52,8 @@ class SequenceTagger(nn.Module):
         hidden_size: word BiLSTM hidden size per direction.
         num_layers: number of stacked word BiLSTM layers.
         dropout: dropout on the LSTM's input and output, and between its layers.
+        word_dropout: probability that a real word is replaced by ``unk_index`` in training.
+        unk_index: the ``<unk>`` word id (used by word dropout).
         use_crf: CRF head instead of independent softmax per token.
         padding_idx: the pad word id (its embedding stays zero), or None.
         backend: ``"torch"`` or ``"lstmlab"``, for every LSTM in the model.
@@ -73,6 +75,8 @@ class SequenceTagger(nn.Module):
         hidden_size: int = 128,
         num_layers: int = 1,
         dropout: float = 0.5,
+        word_dropout: float = 0.0,
+        unk_index: int = 1,
         use_crf: bool = False,
         padding_idx: int | None = 0,
         backend: str = "torch",
@@ -85,7 +89,15 @@ class SequenceTagger(nn.Module):
             hidden_size=hidden_size,
             num_layers=num_layers,
         )
-        check_probability(dropout=dropout)
+        check_probability(dropout=dropout, word_dropout=word_dropout)
+        if word_dropout > 0 and not 0 <= unk_index < vocab_size:
+            raise ValueError(f"unk_index must be a word id, got {unk_index}")
+        # Word dropout: while training, a real word becomes <unk> with this probability, so
+        # the <unk> embedding is trained and the tagger learns to lean on characters and
+        # casing - exactly what it must do for words unseen in training.
+        self.word_dropout = word_dropout
+        self.unk_index = unk_index
+        self.padding_idx = padding_idx
         if char_vocab_size < 0 or num_casing < 0:
             raise ValueError("char_vocab_size and num_casing must be >= 0 (0 disables the feature)")
         check_padding_idx(padding_idx, vocab_size)
@@ -145,6 +157,11 @@ class SequenceTagger(nn.Module):
             emissions: [B, T, num_tags] (rows at padded positions are meaningless).
         """
         check_ids_and_lengths(ids, lengths)
+        if self.training and self.word_dropout > 0:
+            dropped = torch.rand(ids.shape, device=ids.device) < self.word_dropout
+            if self.padding_idx is not None:
+                dropped &= ids != self.padding_idx
+            ids = ids.masked_fill(dropped, self.unk_index)
         features = [self.word_embedding(ids)]
         if self.char_encoder is not None:
             _require_shape("chars", chars, ids.shape, "char_vocab_size > 0")

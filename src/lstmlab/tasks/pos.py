@@ -76,6 +76,7 @@ class PosModel:
     hidden_size: int = 128
     num_layers: int = 1
     dropout: float = 0.5
+    word_dropout: float = 0.0  # share of training words replaced by <unk>
     use_crf: bool = False
     backend: str = "torch"
 
@@ -141,6 +142,7 @@ class PosTask:
             char_dim=m.char_dim, char_encoder=m.char_encoder if use_chars else "cnn",
             char_hidden=m.char_hidden, num_casing=NUM_CASING_CLASSES if m.casing else 0,
             hidden_size=m.hidden_size, num_layers=m.num_layers, dropout=m.dropout,
+            word_dropout=m.word_dropout, unk_index=Vocab.from_dict(state["vocab"]).unk_index,
             use_crf=m.use_crf, backend=m.backend,
         )
 
