@@ -1,14 +1,16 @@
 """The fast recurrence: the same equations with a hand-written backward pass (BPTT).
 
-Why it is faster than the step-by-step path (and than ``torch.nn.LSTM`` on CPU):
+Why it is faster than the step-by-step path:
 
-* the input projections ``W_ih x_t + b`` of all time steps are one matrix product;
+* the ``_reverse`` direction is the forward recurrence run on time-reversed sequences, so both
+  directions of a layer advance together, one batched matrix product per step for both;
+* the input projections ``W_ih x_t + b`` of all time steps and directions are one matrix
+  product, and so are the input and ``W_ih`` gradients;
 * autograd records nothing per step: the forward pass writes the gates and states of every
   step into preallocated buffers, and :meth:`_FusedLSTMLayer.backward` walks back through
   time with a handful of in-place operations per step;
 * the gates are kept in the order (o, i, f, g) so the three sigmoids are one call, and the
-  backward pass's factors that do not depend on the recurrence are computed for all steps at
-  once, before the loop;
+  backward factors that do not depend on the recurrence are computed for all steps at once;
 * weight gradients are summed over time by one matrix product each, after the loop.
 
 Only first derivatives are available (use the reference path for double backward).
@@ -23,7 +25,7 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 from lstmlab.nn.cell import LayerWeights
-from lstmlab.nn.sequence import last_row_index, previous_row_index
+from lstmlab.nn.sequence import last_row_index, previous_row_index, reversed_row_index
 
 
 def fused_layer(
@@ -31,185 +33,192 @@ def fused_layer(
     batch_sizes: tuple[int, ...],
     h_0: Tensor,
     c_0: Tensor,
-    weights: LayerWeights,
-    reverse: bool,
+    weights: list[LayerWeights],
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """Run one layer in one direction; same arguments as :func:`reference_layer`.
+    """Run one layer, all its directions at once (the second one, if any, reversed).
+
+    Args:
+        rows: ``(N, layer_input_size)`` time-major rows (see :mod:`lstmlab.nn.sequence`).
+        batch_sizes: rows at each time step.
+        h_0: ``(D, B, proj_size or hidden_size)`` initial hidden states, one per direction.
+        c_0: ``(D, B, hidden_size)`` initial cell states.
+        weights: the D directions' parameters, forward first.
 
     Returns:
-        ``(output, h_n, c_n)``: output ``(N, proj_size or hidden_size)`` time-major rows, and the
-        final states ``(B, ·)``.
+        ``(output, h_n, c_n)``: output ``(N, D * (proj_size or hidden_size))`` time-major rows
+        (directions concatenated), and the final states ``(D, B, ·)``.
     """
-    return _FusedLSTMLayer.apply(rows, h_0, c_0, *weights, batch_sizes, reverse)
+    parameters = [tensor for direction in weights for tensor in direction]
+    return _FusedLSTMLayer.apply(rows, h_0, c_0, batch_sizes, *parameters)
 
 
 def _to_internal_order(stacked: Tensor) -> Tensor:
-    """PyTorch's gate blocks (i, f, g, o) along dim 0 -> (o, i, f, g): sigmoids first."""
-    return torch.roll(stacked, shifts=stacked.size(0) // 4, dims=0)
+    """PyTorch's gate blocks (i, f, g, o) along dim 1 -> (o, i, f, g): sigmoids first."""
+    return torch.roll(stacked, shifts=stacked.size(1) // 4, dims=1)
 
 
 def _to_pytorch_order(stacked: Tensor) -> Tensor:
-    """(o, i, f, g) -> (i, f, g, o); the inverse of :func:`_to_internal_order`."""
-    return torch.roll(stacked, shifts=-(stacked.size(0) // 4), dims=0)
+    """(o, i, f, g) -> (i, f, g, o) along dim 1; the inverse of :func:`_to_internal_order`."""
+    return torch.roll(stacked, shifts=-(stacked.size(1) // 4), dims=1)
 
 
-def _step_order(batch_sizes: tuple[int, ...], reverse: bool) -> range:
-    return range(len(batch_sizes) - 1, -1, -1) if reverse else range(len(batch_sizes))
+def _by_direction(rows: Tensor, reverse_rows: Tensor | None, directions: int = 0) -> Tensor:
+    """Time-order rows -> ``(D, N, F)``, direction 1's rows reversed per sequence.
+
+    ``rows`` is ``(N, F)``, shared by both directions (layer inputs) unless ``directions`` is
+    given: then it is ``(N, D*F)``, each direction's features side by side (output gradients).
+    """
+    if reverse_rows is None:
+        return rows.unsqueeze(0)
+    forward, backward = rows.chunk(2, dim=1) if directions else (rows, rows)
+    return torch.stack([forward, backward.index_select(0, reverse_rows)])
+
+
+def _by_row(by_direction: Tensor, reverse_rows: Tensor | None, concatenate: bool = True) -> Tensor:
+    """The inverse of :func:`_by_direction`: ``(D, N, F)`` -> time-order rows.
+
+    The directions' features are concatenated into ``(N, D*F)`` (outputs), or summed into
+    ``(N, F)`` (input gradients) when ``concatenate`` is false.
+    """
+    if reverse_rows is None:
+        return by_direction[0]
+    backward = by_direction[1].index_select(0, reverse_rows)
+    if concatenate:
+        return torch.cat([by_direction[0], backward], dim=1)
+    return backward.add_(by_direction[0])
 
 
 class _FusedLSTMLayer(torch.autograd.Function):
+    """All directions of one layer. Inside, tensors lead with the direction D; direction 1
+    (``_reverse``) runs forward over time-reversed sequences, which have the same batch sizes.
+    """
+
     @staticmethod
     def forward(
         ctx: Any,
-        rows: Tensor,
-        h_0: Tensor,
-        c_0: Tensor,
-        weight_ih: Tensor,
-        weight_hh: Tensor,
-        bias_ih: Tensor | None,
-        bias_hh: Tensor | None,
-        weight_hr: Tensor | None,
+        rows: Tensor,  # (N, I)
+        h_0: Tensor,  # (D, B, P)
+        c_0: Tensor,  # (D, B, H)
         batch_sizes: tuple[int, ...],
-        reverse: bool,
+        *parameters: Tensor | None,  # LayerWeights of each direction, flattened
     ) -> tuple[Tensor, Tensor, Tensor]:
-        hidden = weight_hh.size(0) // 4
+        directions = h_0.size(0)
+        weights = [LayerWeights(*parameters[5 * d : 5 * d + 5]) for d in range(directions)]
+        stacked = [None if w[0] is None else torch.stack(w) for w in zip(*weights, strict=True)]
+        weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = stacked  # each (D, ...)
+        hidden = weight_hh.size(1) // 4
+        reverse_rows = reversed_row_index(batch_sizes).to(rows.device) if directions > 1 else None
+
+        # gates[d, r] starts as W_ih x + b for row r (all steps in one product per direction),
+        # then each step adds W_hh h_{t-1} and applies the nonlinearities in place.
+        inputs = _by_direction(rows, reverse_rows)  # (D, N, I)
         w_ih = _to_internal_order(weight_ih)
-        w_hh_t = _to_internal_order(weight_hh).t()
-        # gates[r] starts as W_ih x + b for row r (all steps in one product), then each step
-        # adds W_hh h_{t-1} and applies the nonlinearities in place.
-        if bias_ih is None:
-            gates = rows @ w_ih.t()
-        else:
-            gates = torch.addmm(_to_internal_order(bias_ih + bias_hh), rows, w_ih.t())
-        cells = rows.new_empty(rows.size(0), hidden)
+        gates = torch.bmm(inputs, w_ih.transpose(1, 2))
+        if bias_ih is not None:
+            gates += _to_internal_order(bias_ih + bias_hh).unsqueeze(1)
+        cells = rows.new_empty(*gates.shape[:2], hidden)
         tanh_cells = torch.empty_like(cells)
         unprojected = torch.empty_like(cells)  # o * tanh(c): the output before projection
-        output = unprojected if weight_hr is None else rows.new_empty(rows.size(0), h_0.size(1))
+        output = unprojected if weight_hr is None else rows.new_empty(*cells.shape[:2], h_0.size(2))
 
-        per_step = [t.split(batch_sizes) for t in (gates, cells, tanh_cells, unprojected, output)]
+        w_hh_t = _to_internal_order(weight_hh).transpose(1, 2)
+        buffers = (gates, cells, tanh_cells, unprojected, output)
+        per_step = zip(*(t.split(batch_sizes, dim=1) for t in buffers), strict=True)
         h_prev, c_prev = h_0, c_0
-        for t in _step_order(batch_sizes, reverse):
-            step_gates, c, tanh_c, m, h = (buffers[t] for buffers in per_step)
-            active = batch_sizes[t]
-            if active > h_prev.size(0):  # reversed packed input: sequences starting now
-                h_prev = torch.cat([h_prev, h_0[h_prev.size(0) : active]])
-                c_prev = torch.cat([c_prev, c_0[c_prev.size(0) : active]])
-            step_gates.addmm_(h_prev[:active], w_hh_t)
-            step_gates[:, : 3 * hidden].sigmoid_()
-            step_gates[:, 3 * hidden :].tanh_()
-            o, i, f, g = step_gates.split(hidden, dim=1)
-            torch.mul(f, c_prev[:active], out=c)
+        for step_gates, c, tanh_c, m, h in per_step:
+            active = step_gates.size(1)  # sequences still running (packed input)
+            step_gates.baddbmm_(h_prev[:, :active], w_hh_t)
+            step_gates[..., : 3 * hidden].sigmoid_()
+            step_gates[..., 3 * hidden :].tanh_()
+            o, i, f, g = step_gates.split(hidden, dim=2)
+            torch.mul(f, c_prev[:, :active], out=c)
             c.addcmul_(i, g)
             torch.tanh(c, out=tanh_c)
             torch.mul(o, tanh_c, out=m)
             if weight_hr is not None:
-                torch.mm(m, weight_hr.t(), out=h)
+                torch.bmm(m, weight_hr.transpose(1, 2), out=h)
             h_prev, c_prev = h, c
 
-        last_rows = last_row_index(batch_sizes, reverse).to(rows.device)
-        h_n, c_n = output.index_select(0, last_rows), cells.index_select(0, last_rows)
-        ctx.save_for_backward(
-            rows,
-            h_0,
-            c_0,
-            weight_ih,
-            weight_hh,
-            weight_hr,
-            gates,
-            cells,
-            tanh_cells,
-            unprojected,
-            output,
+        last_rows = last_row_index(batch_sizes).to(rows.device)
+        h_n, c_n = output.index_select(1, last_rows), cells.index_select(1, last_rows)
+        ctx.save_for_backward(inputs, h_0, c_0, w_ih, weight_hh, weight_hr, *buffers)
+        ctx.batch_sizes, ctx.has_bias, ctx.reverse_rows = (
+            batch_sizes,
+            bias_ih is not None,
+            reverse_rows,
         )
-        ctx.batch_sizes, ctx.reverse, ctx.has_bias = batch_sizes, reverse, bias_ih is not None
-        return output, h_n, c_n
+        return _by_row(output, reverse_rows), h_n, c_n
 
     @staticmethod
     @once_differentiable
     def backward(
         ctx: Any, grad_output: Tensor, grad_h_n: Tensor, grad_c_n: Tensor
     ) -> tuple[Tensor | None, ...]:
-        (
-            rows,
-            h_0,
-            c_0,
-            weight_ih,
-            weight_hh,
-            weight_hr,
-            gates,
-            cells,
-            tanh_cells,
-            unprojected,
-            output,
-        ) = ctx.saved_tensors
-        batch_sizes, reverse = ctx.batch_sizes, ctx.reverse
-        hidden = cells.size(1)
-        o, i, f, g = gates.split(hidden, dim=1)
+        inputs, h_0, c_0, w_ih, weight_hh, weight_hr, *buffers = ctx.saved_tensors
+        gates, cells, tanh_cells, unprojected, output = buffers
+        batch_sizes, reverse_rows = ctx.batch_sizes, ctx.reverse_rows
+        directions, hidden = cells.size(0), cells.size(2)
+        o, i, f, g = gates.split(hidden, dim=2)
 
         # Step-independent factors, for all rows at once:
         #   dL/da_o = dL/dm * tanh(c) * o(1-o)             (m = o * tanh(c), before projection)
         #   dL/dc  += dL/dm * o * (1 - tanh(c)^2)
         #   dL/da_{i,f,g} = dL/dc * [g*i(1-i), c_prev*f(1-f), i*(1-g^2)]
-        previous_rows = previous_row_index(batch_sizes, reverse).to(rows.device)
-        c_prev = torch.cat([c_0, cells]).index_select(0, previous_rows)
-        o_factor = tanh_cells * o * (1 - o)
-        m_to_c = o * (1 - tanh_cells * tanh_cells)
-        ifg_factor = torch.stack([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g)], dim=1)
+        previous_rows = previous_row_index(batch_sizes).to(inputs.device)
+        c_prev = torch.cat([c_0, cells], dim=1).index_select(1, previous_rows)
+        o_factor = (1 - o).mul_(o).mul_(tanh_cells)
+        m_to_c = (1 - tanh_cells.square()).mul_(o)
+        ifg_factor = torch.stack(
+            [(1 - i).mul_(i).mul_(g), (1 - f).mul_(f).mul_(c_prev), (1 - g.square()).mul_(i)], dim=2
+        )
 
-        grad_gates = torch.empty_like(gates)  # (N, 4H) in (o, i, f, g) order
-        grad_o = grad_gates[:, :hidden]
-        grad_ifg = grad_gates[:, hidden:].unflatten(1, (3, hidden))
+        grad_gates = torch.empty_like(gates)  # (D, N, 4H) in (o, i, f, g) order
+        grad_o = grad_gates[..., :hidden]
+        grad_ifg = grad_gates[..., hidden:].unflatten(2, (3, hidden))
         grad_h = torch.empty_like(output)  # total dL/dh for each row
         grad_m = grad_h if weight_hr is None else torch.empty_like(unprojected)
         w_hh = _to_internal_order(weight_hh)
 
-        per_step = [
-            t.split(batch_sizes)
-            for t in (grad_output, grad_h, grad_m, grad_gates, grad_o, grad_ifg)
-        ]
-        factors = [t.split(batch_sizes) for t in (o_factor, m_to_c, ifg_factor, f)]
-        # The carries hold, per sequence, dL/dh and dL/dc flowing back from the step processed
-        # after this one. They start as the final-state gradients: going back in time, each
-        # sequence first meets its carry row at the step that produced its final state.
+        step_tensors = (_by_direction(grad_output, reverse_rows, directions), grad_h, grad_m)
+        step_tensors += (grad_gates, grad_o, grad_ifg, o_factor, m_to_c, ifg_factor, f)
+        per_step = list(zip(*(t.split(batch_sizes, dim=1) for t in step_tensors), strict=True))
+        # The carries hold dL/dh and dL/dc flowing back from the next step, per sequence. They
+        # start as the final-state gradients: going back in time, each sequence first meets
+        # its carry row at its last step. When the loop ends they hold dL/dh_0 and dL/dc_0.
         grad_h_carry = grad_h_n.clone()
         grad_c_carry = grad_c_n.clone()
-        for t in reversed(_step_order(batch_sizes, reverse)):
-            g_out, g_h, g_m, g_gates, g_o, g_ifg = (buffers[t] for buffers in per_step)
-            step_o_factor, step_m_to_c, step_ifg_factor, step_f = (x[t] for x in factors)
-            active = batch_sizes[t]
-            torch.add(g_out, grad_h_carry[:active], out=g_h)
+        for g_out, g_h, g_m, g_gates, g_o, g_ifg, k_o, k_m_to_c, k_ifg, step_f in reversed(
+            per_step
+        ):
+            active = g_out.size(1)
+            torch.add(g_out, grad_h_carry[:, :active], out=g_h)
             if weight_hr is not None:
-                torch.mm(g_h, weight_hr, out=g_m)
-            grad_c = grad_c_carry[:active]
-            grad_c.addcmul_(g_m, step_m_to_c)
-            torch.mul(g_m, step_o_factor, out=g_o)
-            torch.mul(step_ifg_factor, grad_c.unsqueeze(1), out=g_ifg)
+                torch.bmm(g_h, weight_hr, out=g_m)
+            grad_c = grad_c_carry[:, :active]
+            grad_c.addcmul_(g_m, k_m_to_c)
+            torch.mul(g_m, k_o, out=g_o)
+            torch.mul(k_ifg, grad_c.unsqueeze(2), out=g_ifg)
             grad_c.mul_(step_f)
-            torch.mm(g_gates, w_hh, out=grad_h_carry[:active])
+            grad_h_carry[:, :active] = torch.bmm(g_gates, w_hh)
 
-        # The carries now hold dL/dh_0 and dL/dc_0: each row was last written by its
-        # sequence's first processed step.
         needs = ctx.needs_input_grad
-        grad_rows = grad_gates @ _to_internal_order(weight_ih) if needs[0] else None
-        grad_w_ih = grad_w_hh = grad_bias = grad_w_hr = None
-        if needs[3]:
-            grad_w_ih = _to_pytorch_order(grad_gates.t() @ rows)
-        if needs[4]:
-            h_prev = torch.cat([h_0, output]).index_select(0, previous_rows)
-            grad_w_hh = _to_pytorch_order(grad_gates.t() @ h_prev)
-        if ctx.has_bias and (needs[5] or needs[6]):
-            grad_bias = _to_pytorch_order(grad_gates.sum(0))
-        if weight_hr is not None and needs[7]:
-            grad_w_hr = grad_h.t() @ unprojected
-        return (
-            grad_rows,
-            grad_h_carry,
-            grad_c_carry,
-            grad_w_ih,
-            grad_w_hh,
-            grad_bias,
-            grad_bias,
-            grad_w_hr,
-            None,
-            None,
-        )
+        grad_rows = None
+        if needs[0]:
+            grad_rows = _by_row(torch.bmm(grad_gates, w_ih), reverse_rows, concatenate=False)
+        grad_w_ih = _to_pytorch_order(grad_gates.transpose(1, 2) @ inputs)
+        h_prev = torch.cat([h_0, output], dim=1).index_select(1, previous_rows)
+        grad_w_hh = _to_pytorch_order(grad_gates.transpose(1, 2) @ h_prev)
+        grad_bias = _to_pytorch_order(grad_gates.sum(1)) if ctx.has_bias else [None] * directions
+        grad_w_hr = [None] * directions
+        if weight_hr is not None:
+            grad_w_hr = grad_h.transpose(1, 2) @ unprojected
+        grad_parameters = []
+        for d in range(directions):
+            grad_parameters += [
+                grad_w_ih[d],
+                grad_w_hh[d],
+                grad_bias[d],
+                grad_bias[d],
+                grad_w_hr[d],
+            ]
+        return grad_rows, grad_h_carry, grad_c_carry, None, *grad_parameters

@@ -192,25 +192,33 @@ class LSTM(nn.Module):
         h_0, c_0 = self._initial_state(rows, layout, hx)
         use_reference = record_gates or self.implementation == "reference"
         h_n, c_n, gates = [], [], {}
+        directions = len(self._direction_suffixes)
         for layer in range(self.num_layers):
             if layer > 0 and self.training and self.dropout > 0:
                 rows = nn.functional.dropout(rows, self.dropout, training=True)
-            directions_out = []
-            for suffix in self._direction_suffixes:
-                index = len(h_n)  # position of this layer-direction in h_0 / h_n
-                args = (rows, layout.batch_sizes, h_0[index], c_0[index])
-                weights = self._layer_weights(layer, suffix)
-                reverse = suffix == "_reverse"
-                if use_reference:
-                    layer_gates, h, c = reference_layer(*args, weights, reverse)
+            first = layer * directions  # this layer's first state in h_0 / h_n
+            weights = [self._layer_weights(layer, suffix) for suffix in self._direction_suffixes]
+            if use_reference:
+                outputs = []
+                for direction, suffix in enumerate(self._direction_suffixes):
+                    layer_gates, h, c = reference_layer(
+                        rows,
+                        layout.batch_sizes,
+                        h_0[first + direction],
+                        c_0[first + direction],
+                        weights[direction],
+                        reverse=suffix == "_reverse",
+                    )
                     gates[f"l{layer}{suffix}"] = LSTMGates(*map(layout.restore, layer_gates))
-                    output = layer_gates.h
-                else:
-                    output, h, c = fused_layer(*args, weights, reverse)
-                directions_out.append(output)
-                h_n.append(h)
-                c_n.append(c)
-            rows = torch.cat(directions_out, dim=1) if self.bidirectional else directions_out[0]
+                    outputs.append(layer_gates.h)
+                    h_n.append(h)
+                    c_n.append(c)
+                rows = torch.cat(outputs, dim=1)
+            else:
+                states = (h_0[first : first + directions], c_0[first : first + directions])
+                rows, h, c = fused_layer(rows, layout.batch_sizes, *states, weights)
+                h_n.extend(h)
+                c_n.extend(c)
         state = (layout.unsort_state(torch.stack(h_n)), layout.unsort_state(torch.stack(c_n)))
         return layout.restore(rows), state, gates
 

@@ -9,6 +9,7 @@ tensor holding the rows of time step 0, then those of step 1, and so on, with
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -93,30 +94,48 @@ def step_offsets(batch_sizes: tuple[int, ...]) -> list[int]:
     return offsets
 
 
-def previous_row_index(batch_sizes: tuple[int, ...], reverse: bool) -> Tensor:
-    """For every row, where its previous state lives in ``cat([initial_state, rows])``.
-
-    A row's previous state is its sequence's row at the step processed just before (t-1, or
-    t+1 when ``reverse``), shifted by the ``B`` initial-state rows; a sequence's first
-    processed row points at its own initial state row ``b``.
-    """
+def _row_positions(batch_sizes: tuple[int, ...]) -> tuple[Tensor, Tensor, Tensor]:
+    """Per row: its time step and batch position; and the step offsets, as tensors."""
     sizes = torch.tensor(batch_sizes)
     offsets = torch.tensor(step_offsets(batch_sizes))
     row_step = torch.repeat_interleave(torch.arange(len(batch_sizes)), sizes)
     row_batch = torch.arange(int(offsets[-1])) - offsets[row_step]
-    previous_step = row_step + (1 if reverse else -1)
-    sizes_padded = torch.cat([sizes, sizes.new_zeros(1)])  # step T has no rows
-    has_previous = (previous_step >= 0) & (row_batch < sizes_padded[previous_step])
-    previous_row = batch_sizes[0] + offsets[previous_step.clamp(min=0)] + row_batch
-    return torch.where(has_previous, previous_row, row_batch)
+    return row_step, row_batch, offsets
 
 
-def last_row_index(batch_sizes: tuple[int, ...], reverse: bool) -> Tensor:
-    """For every sequence b, the row holding its final state (its last processed step)."""
-    batch = torch.arange(batch_sizes[0])
-    if reverse:  # processed from the end, every sequence finishes at step 0
-        return batch
-    sizes = torch.tensor(batch_sizes)
-    lengths = (sizes.unsqueeze(0) > batch.unsqueeze(1)).sum(1)
-    offsets = torch.tensor(step_offsets(batch_sizes))
-    return offsets[lengths - 1] + batch
+def _lengths(batch_sizes: tuple[int, ...]) -> Tensor:
+    """Length of each sequence b: the number of steps with more than b rows."""
+    return (torch.tensor(batch_sizes).unsqueeze(0) > torch.arange(batch_sizes[0]).unsqueeze(1)).sum(
+        1
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def previous_row_index(batch_sizes: tuple[int, ...]) -> Tensor:
+    """For every row, where its previous state lives in ``cat([initial_state, rows])``.
+
+    The previous state of row (t, b) is row (t-1, b), shifted by the ``B`` initial-state rows;
+    at t = 0 it is the initial state row ``b``.
+    """
+    row_step, row_batch, offsets = _row_positions(batch_sizes)
+    previous_row = batch_sizes[0] + offsets[(row_step - 1).clamp(min=0)] + row_batch
+    return torch.where(row_step > 0, previous_row, row_batch)
+
+
+@functools.lru_cache(maxsize=64)
+def last_row_index(batch_sizes: tuple[int, ...]) -> Tensor:
+    """For every sequence b, the row of its last step."""
+    return torch.tensor(step_offsets(batch_sizes))[_lengths(batch_sizes) - 1] + torch.arange(
+        batch_sizes[0]
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def reversed_row_index(batch_sizes: tuple[int, ...]) -> Tensor:
+    """The row permutation that reverses every sequence in time, each within its own length.
+
+    Row (t, b) goes to (length_b - 1 - t, b). The result has the same ``batch_sizes``, so the
+    ``_reverse`` direction is the forward recurrence run on these rows. It is its own inverse.
+    """
+    row_step, row_batch, offsets = _row_positions(batch_sizes)
+    return offsets[_lengths(batch_sizes)[row_batch] - 1 - row_step] + row_batch
