@@ -123,18 +123,20 @@ class _FusedLSTMLayer(torch.autograd.Function):
 
         w_hh_t = _to_internal_order(weight_hh).transpose(1, 2)
         buffers = (gates, cells, tanh_cells, unprojected, output)
-        per_step = zip(*(t.split(batch_sizes, dim=1) for t in buffers), strict=True)
+        # Per-step views of every buffer and gate, made once: no slicing inside the loop.
+        o, i, f, g = gates.split(hidden, dim=2)
+        views = (*buffers, gates[..., : 3 * hidden], g, o, i, f)
+        per_step = zip(*(t.split(batch_sizes, dim=1) for t in views), strict=True)
         h_prev, c_prev = h_0, c_0
-        for step_gates, c, tanh_c, m, h in per_step:
+        for step_gates, c, tanh_c, m, h, sigmoid_part, g_t, o_t, i_t, f_t in per_step:
             active = step_gates.size(1)  # sequences still running (packed input)
             step_gates.baddbmm_(h_prev[:, :active], w_hh_t)
-            step_gates[..., : 3 * hidden].sigmoid_()
-            step_gates[..., 3 * hidden :].tanh_()
-            o, i, f, g = step_gates.split(hidden, dim=2)
-            torch.mul(f, c_prev[:, :active], out=c)
-            c.addcmul_(i, g)
+            sigmoid_part.sigmoid_()  # o, i, f
+            g_t.tanh_()
+            torch.mul(f_t, c_prev[:, :active], out=c)
+            c.addcmul_(i_t, g_t)
             torch.tanh(c, out=tanh_c)
-            torch.mul(o, tanh_c, out=m)
+            torch.mul(o_t, tanh_c, out=m)
             if weight_hr is not None:
                 torch.bmm(m, weight_hr.transpose(1, 2), out=h)
             h_prev, c_prev = h, c
@@ -199,7 +201,7 @@ class _FusedLSTMLayer(torch.autograd.Function):
             torch.mul(g_m, k_o, out=g_o)
             torch.mul(k_ifg, grad_c.unsqueeze(2), out=g_ifg)
             grad_c.mul_(step_f)
-            grad_h_carry[:, :active] = torch.bmm(g_gates, w_hh)
+            torch.bmm(g_gates, w_hh, out=grad_h_carry[:, :active])
 
         needs = ctx.needs_input_grad
         grad_rows = None
