@@ -165,3 +165,20 @@ def test_implementation_is_not_state():
     lstm.implementation = "reference"
     assert "implementation" not in str(lstm.state_dict().keys())
     assert LSTM(3, 4).implementation == "fast"
+
+
+@pytest.mark.parametrize("implementation", ["reference", "fast"])
+def test_runs_under_autocast_close_to_torch(implementation):
+    torch.manual_seed(10)
+    theirs = nn.LSTM(4, 6, num_layers=2, bidirectional=True)
+    ours = LSTM.from_torch(theirs)
+    ours.implementation = implementation
+    x = torch.randn(5, 3, 4, requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        expected, _ = theirs(x)
+        output, _ = ours(x)
+    if implementation == "fast":  # like torch.nn.LSTM, computes in the autocast dtype
+        assert output.dtype == expected.dtype == torch.bfloat16
+    torch.testing.assert_close(output.float(), expected.float(), rtol=0, atol=0.03)
+    output.float().sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()

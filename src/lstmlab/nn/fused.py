@@ -49,7 +49,15 @@ def fused_layer(
         (directions concatenated), and the final states ``(D, B, ·)``.
     """
     parameters = [tensor for direction in weights for tensor in direction]
-    return _FusedLSTMLayer.apply(rows, h_0, c_0, batch_sizes, *parameters)
+    device_type = rows.device.type
+    if not torch.is_autocast_enabled(device_type):
+        return _FusedLSTMLayer.apply(rows, h_0, c_0, batch_sizes, *parameters)
+    # Under autocast, run everything in the autocast dtype (as torch.nn.LSTM does): the
+    # preallocated buffers and in-place steps need one dtype throughout.
+    dtype = torch.get_autocast_dtype(device_type)
+    inputs = [None if t is None else t.to(dtype) for t in (rows, h_0, c_0, *parameters)]
+    with torch.autocast(device_type, enabled=False):
+        return _FusedLSTMLayer.apply(*inputs[:3], batch_sizes, *inputs[3:])
 
 
 def _to_internal_order(stacked: Tensor) -> Tensor:
