@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from lstmlab.models.backend import make_lstm, run_packed
+from lstmlab.models.backend import make_lstm, run_lstm
 from lstmlab.models.inputs import check_positive
 
 CHAR_ENCODERS = ("cnn", "lstm")
@@ -127,7 +127,7 @@ class CharLSTM(nn.Module):
         is_word = char_lengths > 0
         if is_word.any():
             embedded = self.embedding(chars[is_word])  # [W, C, E]
-            _, (h_n, _) = run_packed(self.lstm, embedded, char_lengths[is_word])
+            _, h_n = run_lstm(self.lstm, embedded, char_lengths[is_word])
             final_states = torch.cat([h_n[0], h_n[1]], dim=1)  # [W, 2H]
             # Under autocast the LSTM may return half precision; index_put needs one dtype.
             features[is_word] = final_states.to(features.dtype)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from lstmlab.models.backend import make_lstm, run_packed
+from lstmlab.models.backend import make_lstm, run_lstm
 from lstmlab.models.inputs import (
     check_ids_and_lengths,
     check_padding_idx,
@@ -122,7 +122,7 @@ class SentimentClassifier(nn.Module):
         if self.pooling == "lab":
             _, (h_n, _) = self.lstm(embedded)  # unpacked: reads the padding
             return h_n[-1]
-        output, (h_n, _) = run_packed(self.lstm, embedded, lengths)  # output: [B, T, D*H]
+        output, h_n = run_lstm(self.lstm, embedded, lengths)  # output: [B, T, D*H]
         if self.pooling == "last":
             return last_layer_final_states(h_n, self.num_directions)
         mask = torch.arange(embedded.size(1), device=lengths.device) < lengths.unsqueeze(1)

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lstmlab.models.backend import make_lstm, run_packed
+from lstmlab.models.backend import make_lstm, run_lstm
 from lstmlab.models.char_encoder import make_char_encoder
 from lstmlab.models.crf import CRF, IGNORE_INDEX
 from lstmlab.models.inputs import (
@@ -171,7 +171,7 @@ class SequenceTagger(nn.Module):
             features.append(self.casing_embedding(casing))
 
         inputs = self.dropout(torch.cat(features, dim=2))  # [B, T, input_size]
-        output, _ = run_packed(self.lstm, inputs, lengths)  # [B, T, 2H]
+        output, _ = run_lstm(self.lstm, inputs, lengths)  # [B, T, 2H]
         return self.emission(self.dropout(output))
 
     def loss(
