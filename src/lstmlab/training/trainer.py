@@ -35,6 +35,7 @@ from lstmlab.errors import CheckpointError
 from lstmlab.training.checkpoint import load_checkpoint, save_checkpoint
 from lstmlab.training.config import RunConfig
 from lstmlab.training.distributed import DistContext, all_reduce_sum, on_main
+from lstmlab.training.optim import RunOptimizer
 
 Example = dict[str, Any]
 
@@ -174,30 +175,7 @@ class Trainer:
                                     else None)
             if self.ctx.enabled else model
         )
-        self.optimizer = self._make_optimizer()
-        self.scheduler: torch.optim.lr_scheduler.LambdaLR | None = None
-
-    # ----------------------------------------------------------------- set-up
-    def _make_optimizer(self) -> torch.optim.Optimizer:
-        cfg = self.train_cfg
-        optimizer_cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
-        return optimizer_cls(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-
-    def _make_scheduler(self, total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
-        cfg = self.train_cfg
-
-        def factor(step: int) -> float:
-            if step < cfg.warmup_steps:
-                return (step + 1) / cfg.warmup_steps
-            if cfg.schedule == "none":
-                return 1.0
-            done = (step - cfg.warmup_steps) / max(total_steps - cfg.warmup_steps, 1)
-            done = min(done, 1.0)
-            if cfg.schedule == "linear":
-                return 1.0 - done
-            return 0.5 * (1.0 + math.cos(math.pi * done))
-
-        return torch.optim.lr_scheduler.LambdaLR(self.optimizer, factor)
+        self.optimizer = RunOptimizer(model, self.train_cfg)
 
     # ------------------------------------------------------------- checkpoints
     def _state(self) -> dict[str, Any]:
@@ -205,7 +183,6 @@ class Trainer:
             "config": self.config.to_dict(),
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler else {},
             "progress": {**self.progress.__dict__},
             "rng": {"torch": torch.get_rng_state()},
             **self.extra_state,
@@ -222,8 +199,8 @@ class Trainer:
         save_checkpoint(path, self.task.name, self._state())
         return path
 
-    def load_resume_state(self, path: Path) -> dict[str, Any]:
-        """Restore model, optimizer, RNG and progress from ``last.pt``; return the schedule's.
+    def load_resume_state(self, path: Path) -> None:
+        """Restore model, optimizer (with its schedule), RNG and progress from ``last.pt``.
 
         The main process reads the file and sends its content to the others.
         """
@@ -236,7 +213,6 @@ class Trainer:
         torch.set_rng_state(record["rng"]["torch"])
         if "cuda" in record["rng"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(record["rng"]["cuda"])
-        return record["scheduler"]
 
     # ---------------------------------------------------------------- training
     def fit(
@@ -249,10 +225,9 @@ class Trainer:
         cfg = self.train_cfg
         loader = make_loader(train_examples, cfg.batch_size * self.batch_multiplier,
                              shuffle=True, seed=cfg.seed, bucket=cfg.bucket, ctx=self.ctx)
-        scheduler_state = self.load_resume_state(resume_from) if resume_from else None
-        self.scheduler = self._make_scheduler(cfg.epochs * len(loader))
-        if scheduler_state:
-            self.scheduler.load_state_dict(scheduler_state)
+        self.optimizer.start_schedule(cfg.epochs * len(loader))
+        if resume_from:
+            self.load_resume_state(resume_from)
         with self._deferred_interrupt():
             while self.progress.epoch < cfg.epochs and not self._early_stopped():
                 self._train_epoch(loader)
@@ -307,13 +282,9 @@ class Trainer:
         # processes, so scale by the world size to get exactly the single-process gradient.
         (global_units,) = all_reduce_sum([float(result.units)], self.ctx, self.device)
         loss = result.loss_sum * (self.ctx.world_size / max(global_units, 1.0))
-        self.optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad()
         loss.backward()
-        if self.train_cfg.clip_grad > 0:
-            nn.utils.clip_grad_norm_(self.model.parameters(), self.train_cfg.clip_grad)
         self.optimizer.step()
-        if self.scheduler is not None:
-            self.scheduler.step()
         return result
 
     def _any_stop_requested(self) -> bool:
@@ -338,7 +309,7 @@ class Trainer:
             "val_acc": val["accuracy"],
             "seconds": seconds,
             "train_examples_per_s": train.examples / max(seconds, 1e-9),
-            "lr": self.optimizer.param_groups[0]["lr"],
+            "lr": self.optimizer.lr,
         }
         progress.history.append(record)
         improved = val["accuracy"] > progress.best_val_acc
