@@ -38,14 +38,11 @@ def test_training_reduces_loss(tmp_path, tiny_config, adapter, fresh_trainer, ma
     assert history[-1]["train_loss"] < history[0]["train_loss"]
 
 
-@pytest.mark.parametrize(
-    "stop_after, sparse", [(1, False), (7, False), (10, False), (7, True)]
-)  # mid-epoch and at an epoch boundary; sparse embeddings too
+@pytest.mark.parametrize("stop_after", [1, 7, 10])  # mid-epoch and at an epoch boundary
 def test_interrupt_and_resume_equals_uninterrupted(
-    tmp_path, tiny_config, adapter, stop_after, sparse, fresh_trainer, make_examples, TinyClassifier
+    tmp_path, tiny_config, adapter, stop_after, fresh_trainer, make_examples, TinyClassifier
 ):
     train, val = make_examples(40, 1), make_examples(10, 2)  # 5 batches an epoch
-    tiny_config.train.sparse_embeddings = sparse
     straight = fresh_trainer(tiny_config, adapter, tmp_path / "straight")
     straight_history = straight.fit(train, val)
 
@@ -102,18 +99,3 @@ def test_schedule_decays_learning_rate(tiny_config, adapter, fresh_trainer, make
     history = trainer.fit(make_examples(16, 1), make_examples(8, 2))
     rates = [record["lr"] for record in history]
     assert rates == sorted(rates, reverse=True) and rates[-1] < tiny_config.train.lr * 0.05
-
-
-def test_sparse_embeddings_update_only_rows_in_the_batch(tiny_config, adapter, fresh_trainer):
-    tiny_config.train.sparse_embeddings = True
-    trainer = fresh_trainer(tiny_config, adapter, None)
-    assert trainer.model.embedding.sparse
-    before = trainer.model.embedding.weight.detach().clone()
-    examples = [
-        {"ids": torch.tensor([3, 4, 5]), "label": 1},
-        {"ids": torch.tensor([4]), "label": 0},
-    ]
-    trainer.fit(examples, examples)
-    changed = (trainer.model.embedding.weight.detach() != before).any(dim=1)
-    assert changed.nonzero().flatten().tolist() == [3, 4, 5]
-    assert len(trainer.optimizer.optimizers) == 2

@@ -31,7 +31,6 @@ class TrainConfig:
     schedule: str = "none"  # "none", "linear" (decay to 0) or "cosine", after warmup_steps
     warmup_steps: int = 0
     clip_grad: float = 0.0  # max gradient norm; 0 turns clipping off
-    sparse_embeddings: bool = False  # sparse embedding gradients + SparseAdam (see optim.py)
     patience: int = 0  # early stopping after this many epochs without improvement; 0 = off
     bucket: bool = True  # length-bucketed batches (False: plain random batches, as the lab)
     seed: int = 0

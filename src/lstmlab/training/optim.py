@@ -1,12 +1,10 @@
-"""The optimizer of a run: Adam or AdamW, a learning-rate schedule, and sparse embeddings.
+"""The optimizer of a run: Adam or AdamW with a learning-rate schedule.
 
-With ``train.sparse_embeddings`` every ``nn.Embedding`` of the model produces *sparse*
-gradients (only the rows of the batch's tokens) and is updated by ``SparseAdam``, the
-rest by Adam/AdamW. A dense embedding gradient is a full ``[vocab, dim]`` tensor every
-step, and Adam then updates every row: for the lab's 300-dimensional embedding of a
-large vocabulary that memory traffic, not the LSTM, dominates a CPU step. SparseAdam is
-"lazy" Adam: rows absent from a batch keep their moments unchanged; weight decay applies
-to the dense parameters only.
+The optimizer is torch's *fused* Adam/AdamW (one kernel for all parameters) on CPUs and
+GPUs. The embedding of a large vocabulary is most of a model's parameters, and Adam
+updates every row each step: on the lab's IMDb model (a 300-wide embedding of 40,000
+words) the default multi-pass update took 53 ms of a 100 ms CPU step, the fused one 4 ms.
+(Sparse embedding gradients with ``SparseAdam`` were measured too: 31 ms, so not used.)
 """
 
 from __future__ import annotations
@@ -21,26 +19,19 @@ from lstmlab.training.config import TrainConfig
 
 
 class RunOptimizer:
-    """One or two torch optimizers with one schedule, stepped and saved together."""
+    """A torch optimizer and its schedule, stepped and saved together."""
 
     def __init__(self, model: nn.Module, cfg: TrainConfig) -> None:
         self.cfg = cfg
-        sparse: list[nn.Parameter] = []
-        if cfg.sparse_embeddings:
-            for module in model.modules():
-                if isinstance(module, nn.Embedding):
-                    module.sparse = True  # read by F.embedding at every forward
-                    sparse.append(module.weight)
-        sparse_ids = {id(p) for p in sparse}
-        dense = [p for p in model.parameters() if id(p) not in sparse_ids]
-        self.dense_parameters = dense
-        dense_cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
-        self.optimizers: list[torch.optim.Optimizer] = [
-            dense_cls(dense, lr=cfg.lr, weight_decay=cfg.weight_decay)
-        ]
-        if sparse:
-            self.optimizers.append(torch.optim.SparseAdam(sparse, lr=cfg.lr))
-        self.schedulers: list[torch.optim.lr_scheduler.LambdaLR] = []
+        self.parameters = [p for p in model.parameters() if p.requires_grad]
+        optimizer_cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
+        fused = all(
+            p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in self.parameters
+        )
+        self.optimizer = optimizer_cls(
+            self.parameters, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused
+        )
+        self.scheduler: torch.optim.lr_scheduler.LambdaLR | None = None
 
     def start_schedule(self, total_steps: int) -> None:
         """Warm-up for ``warmup_steps``, then constant, linear decay to 0, or cosine."""
@@ -56,31 +47,30 @@ class RunOptimizer:
                 return 1.0 - done
             return 0.5 * (1.0 + math.cos(math.pi * done))
 
-        self.schedulers = [torch.optim.lr_scheduler.LambdaLR(o, factor) for o in self.optimizers]
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, factor)
 
     def zero_grad(self) -> None:
-        for optimizer in self.optimizers:
-            optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad(set_to_none=True)
 
     def step(self) -> None:
-        """Clip (dense gradients only), update, and advance the schedule."""
+        """Clip the gradient norm (if set), update, and advance the schedule."""
         if self.cfg.clip_grad > 0:
-            nn.utils.clip_grad_norm_(self.dense_parameters, self.cfg.clip_grad)
-        for optimizer in self.optimizers:
-            optimizer.step()
-        for scheduler in self.schedulers:
-            scheduler.step()
+            nn.utils.clip_grad_norm_(self.parameters, self.cfg.clip_grad)
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
 
     @property
     def lr(self) -> float:
-        return self.optimizers[0].param_groups[0]["lr"]
+        return self.optimizer.param_groups[0]["lr"]
 
     def state_dict(self) -> dict[str, Any]:
-        return {"optimizers": [o.state_dict() for o in self.optimizers],
-                "schedulers": [s.state_dict() for s in self.schedulers]}
+        return {
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler else {},
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        for optimizer, saved in zip(self.optimizers, state["optimizers"], strict=True):
-            optimizer.load_state_dict(saved)
-        for scheduler, saved in zip(self.schedulers, state["schedulers"], strict=True):
-            scheduler.load_state_dict(saved)
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state["scheduler"]:
+            self.scheduler.load_state_dict(state["scheduler"])

@@ -185,9 +185,6 @@ def _check_run(run_dir: Path, resume: bool, cfg: TrainConfig, world_size: int) -
         raise CheckpointError(f"nothing to resume: {run_dir / 'last.pt'} does not exist")
     if not resume and (run_dir / "config.json").exists():
         raise ConfigError(f"{run_dir} already holds a run; use --resume or another --out")
-    if cfg.sparse_embeddings and world_size > 1:
-        raise ConfigError("train.sparse_embeddings works in a single process only "
-                          "(DistributedDataParallel reduces dense gradients)")
     if cfg.keep_global_batch and cfg.batch_size < world_size:
         raise ConfigError(f"train.batch_size {cfg.batch_size} is the global batch "
                           f"(keep_global_batch) and cannot be shared by {world_size} processes")
