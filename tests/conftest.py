@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +17,13 @@ def real_data_root() -> Path:
     if not env or not Path(env).is_dir():
         pytest.skip("LSTMLAB_DATA is not set to a folder with the real data sets")
     return Path(env)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_thread() -> Iterator[None]:
+    """Tests use tiny tensors: one thread avoids thread-pool overhead, and on a shared
+    2-core machine threads that spin-wait for a busy core made runs many times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
