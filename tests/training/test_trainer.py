@@ -99,3 +99,14 @@ def test_schedule_decays_learning_rate(tiny_config, adapter, fresh_trainer, make
     history = trainer.fit(make_examples(16, 1), make_examples(8, 2))
     rates = [record["lr"] for record in history]
     assert rates == sorted(rates, reverse=True) and rates[-1] < tiny_config.train.lr * 0.05
+
+
+def test_too_few_examples_for_the_processes_is_a_config_error(make_examples):
+    from lstmlab.errors import ConfigError
+    from lstmlab.training.distributed import DistContext
+    from lstmlab.training.trainer import make_loader
+
+    with pytest.raises(ConfigError, match="cannot batch 1 examples"):
+        make_loader(
+            make_examples(1, 0), 4, shuffle=True, seed=0, ctx=DistContext(rank=0, world_size=2)
+        )

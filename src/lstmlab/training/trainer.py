@@ -31,7 +31,7 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from lstmlab.data.batching import BucketBatchSampler, collate
-from lstmlab.errors import CheckpointError
+from lstmlab.errors import CheckpointError, ConfigError
 from lstmlab.training.checkpoint import load_checkpoint, save_checkpoint
 from lstmlab.training.config import RunConfig
 from lstmlab.training.distributed import DistContext, all_reduce_sum, on_main
@@ -113,15 +113,18 @@ def make_loader(
     draws (a bucket of one batch), as in the lab's pipeline.
     """
     ctx = ctx or DistContext()
-    sampler = BucketBatchSampler(
-        [len(example["ids"]) for example in examples],
-        batch_size,
-        shuffle=shuffle,
-        seed=seed,
-        num_replicas=ctx.world_size,
-        rank=ctx.rank,
-        **({} if bucket else {"bucket_factor": 1}),
-    )
+    try:
+        sampler = BucketBatchSampler(
+            [len(example["ids"]) for example in examples],
+            batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            num_replicas=ctx.world_size,
+            rank=ctx.rank,
+            **({} if bucket else {"bucket_factor": 1}),
+        )
+    except ValueError as error:  # e.g. fewer sequences than processes
+        raise ConfigError(f"cannot batch {len(examples)} examples: {error}") from None
     # A private generator: otherwise every new iterator draws from torch's global RNG,
     # and a resumed run would see different dropout masks than an uninterrupted one.
     return DataLoader(examples, batch_sampler=sampler, collate_fn=collate,
