@@ -27,3 +27,11 @@ def one_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def no_flush_denormal_leak() -> Iterator[None]:
+    """Training turns on flush-to-zero for denormals, a process-wide CPU setting; switch it
+    off after each test so later tests (hypothesis checks subnormals) see the default."""
+    yield
+    torch.set_flush_denormal(False)
