@@ -131,6 +131,15 @@ def make_loader(
                       generator=torch.Generator())
 
 
+def remaining_batches(loader: DataLoader, done: int) -> DataLoader:
+    """The epoch's batches after the first ``done`` (a resumed epoch), collated lazily."""
+    if done == 0:
+        return loader
+    batches = list(loader.batch_sampler)[done:]  # the sampler's order is fixed by its epoch
+    return DataLoader(loader.dataset, batch_sampler=batches, collate_fn=loader.collate_fn,
+                      generator=torch.Generator())
+
+
 def to_device(batch: dict[str, Tensor], device: torch.device) -> dict[str, Tensor]:
     # Lengths stay on the CPU: pack_padded_sequence wants them there.
     return {k: v if k == "lengths" else v.to(device, non_blocking=True) for k, v in batch.items()}
@@ -257,9 +266,7 @@ class Trainer:
         with tqdm(total=len(loader), initial=progress.batches_done, leave=False,
                   desc=f"epoch {progress.epoch + 1}/{self.train_cfg.epochs} train",
                   disable=not self.ctx.is_main, dynamic_ncols=True) as bar:
-            for index, batch in enumerate(loader):
-                if index < progress.batches_done:
-                    continue  # already trained on before the interruption
+            for batch in remaining_batches(loader, progress.batches_done):
                 result = self._train_step(batch)
                 totals.add(result, batch["ids"].shape[0])
                 progress.batches_done += 1
