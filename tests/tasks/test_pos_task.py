@@ -65,3 +65,13 @@ def test_split_words():
     assert split_words("The cat's toy, (well-known) costs $5.50.") == [
         "The", "cat", "'s", "toy", ",", "(", "well-known", ")", "costs", "$", "5.50", "."]
     assert split_words("I don't know") == ["I", "do", "n't", "know"]
+
+
+def test_tags_unknown_to_the_model_are_a_data_error():
+    import pytest
+
+    from lstmlab.errors import DataError
+
+    encoder = SentenceEncoder(tiny_state(), PosData())
+    with pytest.raises(DataError, match=r"test\.txt has tags never seen in training: JJ"):
+        encoder.tagged_examples([TaggedSentence(["big"], ["JJ"])], "test.txt")

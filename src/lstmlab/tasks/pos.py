@@ -118,15 +118,10 @@ class PosTask:
         tags = Vocab.build([s.tags for s in train], specials=())
         state = {"vocab": vocab.to_dict(), "chars": chars.to_dict(), "tags": tags.to_dict()}
         encoder = SentenceEncoder(state, cfg)
-        for name, split in (("validation", val), ("test", test)):
-            unknown = {t for s in split for t in s.tags} - set(tags.tokens)
-            if unknown:
-                raise DataError(f"the {name} data has tags never seen in training: "
-                                f"{', '.join(sorted(unknown)[:5])}")
         return Prepared(
-            train=[encoder.example(s) for s in train],
-            val=[encoder.example(s) for s in val],
-            test=[encoder.example(s) for s in test],
+            train=encoder.tagged_examples(train, "the training data"),
+            val=encoder.tagged_examples(val, "the validation data"),
+            test=encoder.tagged_examples(test, "the test data"),
             state=state,
             info={"train sentences": len(train), "validation": len(val), "test": len(test),
                   "words": len(vocab), "tags": len(tags)},
@@ -154,12 +149,7 @@ class PosTask:
                           path: Path) -> list[Example]:
         """Examples from a tagged file, encoded with a trained run's vocabularies."""
         encoder = SentenceEncoder(state, config.data)
-        sentences = read_tagged_file(path)
-        unknown = {t for s in sentences for t in s.tags} - set(encoder.tags.tokens)
-        if unknown:
-            raise DataError(f"{path} has tags the model never saw: "
-                            f"{', '.join(sorted(unknown)[:5])}")
-        return [encoder.example(s) for s in sentences]
+        return encoder.tagged_examples(read_tagged_file(path), str(path))
 
     def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
         def share(value: float | None) -> str:
@@ -190,6 +180,14 @@ class SentenceEncoder:
         self.chars = Vocab.from_dict(state["chars"])
         self.tags = Vocab.from_dict(state["tags"])
         self.cfg = cfg
+
+    def tagged_examples(self, sentences: list[TaggedSentence], where: str) -> list[Example]:
+        """Encode tagged sentences; DataError if ``where`` has tags the tag set lacks."""
+        unknown = {t for s in sentences for t in s.tags} - set(self.tags.tokens)
+        if unknown:
+            raise DataError(f"{where} has tags never seen in training: "
+                            f"{', '.join(sorted(unknown)[:5])}")
+        return [self.example(s) for s in sentences]
 
     def example(self, sentence: TaggedSentence | list[str]) -> Example:
         words = sentence.words if isinstance(sentence, TaggedSentence) else sentence
