@@ -38,8 +38,9 @@ def use_huge_pages() -> None:
 
     This sets PyTorch's own switch, the environment variable ``THP_MEM_ALLOC_ENABLE``,
     unless the user has set it (``THP_MEM_ALLOC_ENABLE=0`` turns it off). PyTorch reads it
-    once, at the first large allocation of the process, so it must run before that; it
-    changes nothing where the kernel has transparent huge pages switched off.
+    once, when the process makes its first CPU tensor, so this works when it runs before
+    any (as in the ``lstmlab`` command); in a notebook, set the variable before using torch.
+    It changes nothing where the kernel has transparent huge pages switched off.
     """
     os.environ.setdefault(HUGE_PAGES_SETTING, "1")
 
