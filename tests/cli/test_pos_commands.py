@@ -103,3 +103,32 @@ def test_corrupt_checkpoint(pos_run, tmp_path, capsys):
     (copy / "best.pt").write_bytes(b"garbage")
     assert main(["tag", str(copy), "The cat ."]) == 2
     assert "not a readable lstmlab checkpoint" in capsys.readouterr().err
+
+
+def test_train_and_evaluate_on_conllu_files(pos_files, tmp_path, capsys):
+    from lstmlab.data.tagged import read_two_column
+
+    universal = {"DT": "DET", "NN": "NOUN", "VBD": "VERB", "IN": "ADP", ".": "PUNCT"}
+
+    def as_conllu(source, path):  # the toy corpus, with UPOS and XPOS columns
+        blocks = []
+        for number, sentence in enumerate(read_two_column(source)):
+            rows = [f"# sent_id = {number}"]
+            pairs = zip(sentence.words, sentence.tags, strict=True)
+            rows += [f"{i}\t{w}\t{w.lower()}\t{universal[t]}\t{t}\t_\t0\tdep\t_\t_"
+                     for i, (w, t) in enumerate(pairs, start=1)]
+            blocks.append("\n".join(rows) + "\n\n")
+        path.write_text("".join(blocks))
+        return path
+
+    train = as_conllu(pos_files[0], tmp_path / "train.conllu")
+    test = as_conllu(pos_files[1], tmp_path / "test.conllu")
+    run_dir = tmp_path / "run"
+    assert main(["train", "pos", "--train", str(train), "--test", str(test), "--out",
+                 str(run_dir), "--set", "train.epochs=1", "--set", "model.hidden_size=16",
+                 "--set", "model.char_hidden=8"]) == 0
+    tags = json.loads((run_dir / "tags.json").read_text())["tokens"]
+    assert sorted(tags) == sorted(universal.values())  # UPOS, not the XPOS column
+    capsys.readouterr()
+    assert main(["evaluate", str(run_dir), "--file", str(test), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tokens"] == 40 * 7

@@ -7,6 +7,7 @@ from lstmlab.data.tagged import (
     TaggedSentence,
     read_brown,
     read_conll,
+    read_conllu,
     read_tagged_file,
     read_two_column,
     read_universal_map,
@@ -23,6 +24,24 @@ CONLL = (
     "Dogs NNS B-NP\r\n"
     "bark VBP B-VP"
 )
+
+
+# Comments, a multi-word token (3-4: "don't" = "do" + "n't"), an empty node (5.1), a FORM
+# with a space, CRLF ends, no final blank line.
+CONLLU = "\r\n".join([
+    "# sent_id = 1",
+    "# text = I don't know.",
+    "1\tI\tI\tPRON\tPRP\t_\t3\tnsubj\t_\t_",
+    "2-3\tdon't\t_\t_\t_\t_\t_\t_\t_\t_",
+    "2\tdo\tdo\tAUX\tVBP\t_\t4\taux\t_\t_",
+    "3\tn't\tnot\tPART\tRB\t_\t4\tadvmod\t_\t_",
+    "4\tknow\tknow\tVERB\tVB\t_\t0\troot\t_\t_",
+    "4.1\tknows\t_\t_\t_\t_\t_\t_\t_\t_",
+    "5\t.\t.\tPUNCT\t.\t_\t4\tpunct\t_\t_",
+    "",
+    "# sent_id = 2",
+    "1\tNew York\tNew York\tPROPN\tNNP\t_\t0\troot\t_\t_",
+])
 
 
 def write(path, text, gz=False):
@@ -136,3 +155,46 @@ def test_read_tagged_file_dispatch(tmp_path):
         read_tagged_file(two, fmt="xml")
     with pytest.raises(DataError, match="line 1"):
         read_tagged_file(write(tmp_path / "one.txt", "word\n"))
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_conllu_tags_syntactic_words(tmp_path, gz):
+    path = write(tmp_path / ("ud.conllu.gz" if gz else "ud.conllu"), CONLLU, gz)
+    assert read_conllu(path) == [
+        TaggedSentence(["I", "do", "n't", "know", "."], ["PRON", "AUX", "PART", "VERB", "PUNCT"]),
+        TaggedSentence(["New York"], ["PROPN"]),
+    ]
+    assert [s.tags for s in read_conllu(path, tag="xpos")] == [
+        ["PRP", "VBP", "RB", "VB", "."], ["NNP"]]
+    with pytest.raises(ValueError, match="upos"):
+        read_conllu(path, tag="lemma")
+
+
+def test_conllu_errors_name_file_and_line(tmp_path):
+    spaces = write(tmp_path / "spaces.conllu", "# c\n1 The the DET DT _ 2 det _ _\n")
+    with pytest.raises(DataError, match=r"spaces\.conllu, line 2: expected 10 tab-separated"):
+        read_conllu(spaces)
+    bad_id = write(tmp_path / "id.conllu", "x\tThe\tthe\tDET\tDT\t_\t2\tdet\t_\t_\n")
+    with pytest.raises(DataError, match=r"line 1: bad word id 'x'"):
+        read_conllu(bad_id)
+    no_xpos = write(tmp_path / "nox.conllu", "1\tThe\tthe\tDET\t_\t_\t2\tdet\t_\t_\n")
+    assert read_conllu(no_xpos) == [TaggedSentence(["The"], ["DET"])]
+    with pytest.raises(DataError, match=r"line 1: the word 'The' has no XPOS tag.*upos"):
+        read_conllu(no_xpos, tag="xpos")
+
+
+def test_sniffing_conllu_by_name_and_by_content(tmp_path):
+    named = write(tmp_path / "ud.conllu", CONLLU)
+    unnamed = write(tmp_path / "ud.txt", CONLLU)
+    starts_with_multiword = write(tmp_path / "mw.txt", "\n".join(CONLLU.splitlines()[3:]))
+    for path in (named, unnamed, starts_with_multiword):
+        assert read_tagged_file(path) == read_conllu(path), path
+    assert read_tagged_file(unnamed, conllu_tag="xpos")[0].tags[0] == "PRP"
+    # A CoNLL-2000 file whose first token is "#" is still CoNLL, not a comment.
+    hash_first = write(tmp_path / "hash.txt", "# # B-NP\n100 CD I-NP\n")
+    assert read_tagged_file(hash_first) == [TaggedSentence(["#", "100"], ["#", "CD"])]
+
+
+def test_read_tagged_file_passes_the_conll_column(tmp_path):
+    conll = write(tmp_path / "c.txt", CONLL)
+    assert read_tagged_file(conll, column=2) == read_conll(conll, column=2)

@@ -75,3 +75,23 @@ def test_tags_unknown_to_the_model_are_a_data_error():
     encoder = SentenceEncoder(tiny_state(), PosData())
     with pytest.raises(DataError, match=r"test\.txt has tags never seen in training: JJ"):
         encoder.tagged_examples([TaggedSentence(["big"], ["JJ"])], "test.txt")
+
+
+def test_user_files_honour_the_column_settings(tmp_path):
+    from lstmlab.tasks.pos import read_corpus
+
+    conll = tmp_path / "c.txt"
+    conll.write_text("He PRP B-NP\nran VBD B-VP\n\nDogs NNS B-NP\nbark VBP B-VP\n\n" * 10)
+    conllu = tmp_path / "u.conllu"
+    conllu.write_text("# s\n1\tHe\the\tPRON\tPRP\t_\t2\tnsubj\t_\t_\n"
+                      "2\tran\trun\tVERB\tVBD\t_\t0\troot\t_\t_\n\n" * 10)
+
+    def tags(path, **settings):
+        cfg = PosData(corpus="files", train_file=str(path), test_file=str(path), **settings)
+        splits = read_corpus(cfg, None, seed=0)  # train, validation, test
+        return {tag for split in splits for sentence in split for tag in sentence.tags}
+
+    assert tags(conll) == {"PRP", "VBD", "NNS", "VBP"}
+    assert tags(conll, column=2) == {"B-NP", "B-VP"}  # the chunk column
+    assert tags(conllu) == {"PRON", "VERB"}
+    assert tags(conllu, conllu_tag="xpos") == {"PRP", "VBD"}

@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="evaluate a trained run on test data or a labelled file",
         description="Evaluate the best checkpoint of RUN_DIR. Sentiment files hold "
-                    "'pos<TAB>text' lines; POS files are CoNLL or 'word tag' columns.",
+                    "'pos<TAB>text' lines; POS files are CoNLL or 'word tag' columns, or "
+                    "CoNLL-U.",
     )
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     parser.add_argument("--file", type=Path, help="labelled data to evaluate on (default: test)")

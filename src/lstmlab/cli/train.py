@@ -30,7 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--data-dir", help="data root (default $LSTMLAB_DATA or ~/.cache/lstmlab)")
         sub.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
         sub.add_argument("--threads", type=int, help="CPU threads for torch")
-        sub.add_argument("--train", dest="train_file", help="your own training file")
+        formats = ("'word tag' columns, CoNLL or CoNLL-U" if task == "pos"
+                   else "'pos<TAB>text' / 'neg<TAB>text' lines")
+        sub.add_argument("--train", dest="train_file", help=f"your own training file ({formats})")
         sub.add_argument("--test", dest="test_file", help="your own test file")
         if task == "pos":
             sub.add_argument("--corpus", choices=("conll2000", "brown"), help="tagged corpus")

@@ -5,11 +5,16 @@ Formats:
 - ``conll``: one token a line, whitespace-separated columns (CoNLL-2000: ``word POS chunk``),
   a blank line ends a sentence, ``-DOCSTART-`` lines are skipped; plain or ``.gz``.
 - ``two_column``: the same layout with exactly ``word tag`` (the lab's files).
+- ``conllu``: Universal Dependencies' CoNLL-U: ten tab-separated fields a word
+  (``ID FORM LEMMA UPOS XPOS ...``), ``#`` comment lines, a blank line ends a sentence.
+  The syntactic words are tagged: multi-word token lines (``ID`` ``3-4``, the surface
+  form "don't" over the words "do" "n't") and empty nodes (``ID`` ``5.1``) are skipped.
+  The tag is UPOS or XPOS.
 - ``brown``: NLTK's ``brown.zip``: one sentence a line, ``word/tag`` tokens.
 
-All readers accept CRLF line ends, tabs or spaces between columns, trailing blanks and a
-missing final blank line. A malformed line raises :class:`DataError` naming file and line.
-CoNLL-U is not supported (its multi-word token lines need more than a column pick).
+All readers accept CRLF line ends, a missing final blank line and plain or ``.gz`` files;
+the column formats also tabs or spaces between columns and trailing blanks. A malformed
+line raises :class:`DataError` naming file and line.
 """
 
 from __future__ import annotations
@@ -27,7 +32,11 @@ from lstmlab.errors import DataError
 
 PathLike = str | os.PathLike[str]
 DOCSTART = "-DOCSTART-"
-FORMATS = ("conll", "two_column", "brown")
+FORMATS = ("conll", "two_column", "conllu", "brown")
+CONLLU_TAGS = ("upos", "xpos")
+# CoNLL-U word ids: "7" a word, "7-8" a multi-word token, "7.1" an empty node.
+_CONLLU_WORD_ID = re.compile(r"[1-9]\d*")
+_CONLLU_SKIPPED_ID = re.compile(r"[1-9]\d*-[1-9]\d*|\d+\.[1-9]\d*")
 # The 12 universal tags of Petrov et al. (2012).
 UNIVERSAL_TAGS = frozenset(
     ["ADJ", "ADP", "ADV", "CONJ", "DET", "NOUN", "NUM", "PRON", "PRT", "VERB", ".", "X"]
@@ -107,6 +116,43 @@ def read_two_column(path: PathLike) -> list[TaggedSentence]:
     return _read_columns(Path(path), word_column=0, tag_column=1, n_columns=2)
 
 
+def read_conllu(path: PathLike, tag: str = "upos") -> list[TaggedSentence]:
+    """Read a CoNLL-U file: each sentence's syntactic words with their UPOS or XPOS tag."""
+    if tag not in CONLLU_TAGS:
+        raise ValueError(f"tag must be one of {CONLLU_TAGS}, got {tag!r}")
+    path = Path(path)
+    tag_field = 3 if tag == "upos" else 4
+    sentences: list[TaggedSentence] = []
+    current = TaggedSentence()
+    for number, line in _numbered_lines(path):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            if current.words:
+                sentences.append(current)
+                current = TaggedSentence()
+            continue
+        if line.startswith("#"):
+            continue
+        fields = line.split("\t")  # FORM may hold spaces ("New York" in some treebanks)
+        where = f"{path}, line {number}"
+        if len(fields) != 10:
+            raise DataError(f"{where}: expected 10 tab-separated fields, found {len(fields)}: "
+                            f"{line!r}")
+        if _CONLLU_SKIPPED_ID.fullmatch(fields[0]):
+            continue
+        if not _CONLLU_WORD_ID.fullmatch(fields[0]):
+            raise DataError(f"{where}: bad word id {fields[0]!r}")
+        if fields[tag_field] == "_":
+            raise DataError(f"{where}: the word {fields[1]!r} has no {tag.upper()} tag ('_')"
+                            + ("; data.conllu_tag=upos reads the UPOS column"
+                               if tag == "xpos" else ""))
+        current.words.append(fields[1])
+        current.tags.append(fields[tag_field])
+    if current.words:
+        sentences.append(current)
+    return sentences
+
+
 def read_universal_map(map_zip: PathLike) -> dict[str, str]:
     """Brown tag → universal tag, from ``en-brown.map`` inside NLTK's ``universal_tagset.zip``."""
     text = _read_zip_member(Path(map_zip), _BROWN_MAP_MEMBER)
@@ -181,14 +227,25 @@ def read_brown(
 
 
 def sniff_format(path: PathLike) -> str:
-    """Guess the format: ``.zip`` → brown; else 2 columns → two_column, 3 or more → conll."""
+    """Guess the format from the file name and the first token line.
+
+    ``.zip`` → brown, ``.conllu`` → conllu; else the first line that is neither blank nor
+    a ``#`` comment decides: ten tab-separated fields starting with a word id → conllu,
+    two columns → two_column, three or more → conll.
+    """
     path = Path(path)
     if path.suffix == ".zip":
         return "brown"
+    if path.name.removesuffix(".gz").endswith(".conllu"):
+        return "conllu"
     for number, line in _numbered_lines(path):
         fields = line.split()
-        if not fields or fields[0] == DOCSTART:
+        if not fields or fields[0] == DOCSTART or line.startswith("#"):
             continue
+        tab_fields = line.rstrip("\r\n").split("\t")
+        if len(tab_fields) == 10 and (_CONLLU_WORD_ID.fullmatch(tab_fields[0])
+                                      or _CONLLU_SKIPPED_ID.fullmatch(tab_fields[0])):
+            return "conllu"
         if len(fields) == 2:
             return "two_column"
         if len(fields) >= 3:
@@ -197,14 +254,21 @@ def sniff_format(path: PathLike) -> str:
     raise DataError(f"{path}: has no tokens")
 
 
-def read_tagged_file(path: PathLike, fmt: str = "auto") -> list[TaggedSentence]:
-    """Read ``path`` in format ``fmt`` (one of :data:`FORMATS`, or ``"auto"`` to sniff it)."""
+def read_tagged_file(path: PathLike, fmt: str = "auto", *, column: int = 1,
+                     conllu_tag: str = "upos") -> list[TaggedSentence]:
+    """Read ``path`` in format ``fmt`` (one of :data:`FORMATS`, or ``"auto"`` to sniff it).
+
+    ``column`` is the tag column of a ``conll`` file (see :func:`read_conll`);
+    ``conllu_tag`` picks UPOS or XPOS in a ``conllu`` file.
+    """
     if fmt == "auto":
         fmt = sniff_format(path)
     if fmt == "conll":
-        return read_conll(path)
+        return read_conll(path, column)
     if fmt == "two_column":
         return read_two_column(path)
+    if fmt == "conllu":
+        return read_conllu(path, conllu_tag)
     if fmt == "brown":
         return read_brown(path)
     raise DataError(f"unknown tagged-file format {fmt!r}; choose auto or one of {FORMATS}")

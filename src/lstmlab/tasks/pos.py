@@ -19,7 +19,13 @@ from torch import Tensor, nn
 
 from lstmlab.data.registry import locate
 from lstmlab.data.splits import train_val_split
-from lstmlab.data.tagged import TaggedSentence, read_brown, read_conll, read_tagged_file
+from lstmlab.data.tagged import (
+    CONLLU_TAGS,
+    TaggedSentence,
+    read_brown,
+    read_conll,
+    read_tagged_file,
+)
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import DataError
 from lstmlab.models.features import NUM_CASING_CLASSES, casing_class
@@ -47,6 +53,7 @@ class PosData:
     dev_file: str = ""  # optional: else validation is carved from train
     test_file: str = ""
     column: int = 1  # tag column in CoNLL files (0 is the word)
+    conllu_tag: str = "upos"  # CoNLL-U files: "upos" or "xpos"
     tagset: str = "original"  # Brown: "original" or "universal"
     val_fraction: float = 0.1
     test_fraction: float = 0.1  # Brown only: its seeded test split
@@ -57,6 +64,8 @@ class PosData:
         check(self.corpus in CORPORA, f"data.corpus must be one of {', '.join(CORPORA)}")
         check(self.tagset in ("original", "universal"),
               "data.tagset must be 'original' or 'universal'")
+        check(self.conllu_tag in CONLLU_TAGS, "data.conllu_tag must be 'upos' or 'xpos'")
+        check(self.column >= 1, "data.column must be >= 1 (column 0 holds the words)")
         check(self.corpus != "files" or bool(self.train_file and self.test_file),
               "data.corpus 'files' needs --train FILE and --test FILE")
         check(0 < self.val_fraction < 1 and 0 < self.test_fraction < 1,
@@ -149,7 +158,7 @@ class PosTask:
                           path: Path) -> list[Example]:
         """Examples from a tagged file, encoded with a trained run's vocabularies."""
         encoder = SentenceEncoder(state, config.data)
-        return encoder.tagged_examples(read_tagged_file(path), str(path))
+        return encoder.tagged_examples(read_user_file(path, config.data), str(path))
 
     def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
         def share(value: float | None) -> str:
@@ -206,6 +215,11 @@ class SentenceEncoder:
         return example
 
 
+def read_user_file(path: Path, cfg: PosData) -> list[TaggedSentence]:
+    """A user's tagged file in any format lstmlab reads, with the run's column choices."""
+    return read_tagged_file(path, column=cfg.column, conllu_tag=cfg.conllu_tag)
+
+
 def read_corpus(cfg: PosData, data_dir: str | None,
                 seed: int) -> tuple[list[TaggedSentence], ...]:
     """(train, validation, test) sentences; validation carved from train unless given."""
@@ -221,9 +235,9 @@ def read_corpus(cfg: PosData, data_dir: str | None,
         train = [sentences[i] for i in train_index]
         test = [sentences[i] for i in test_index]
     else:
-        train = read_tagged_file(Path(cfg.train_file))
-        test = read_tagged_file(Path(cfg.test_file))
-        dev = read_tagged_file(Path(cfg.dev_file)) if cfg.dev_file else None
+        train = read_user_file(Path(cfg.train_file), cfg)
+        test = read_user_file(Path(cfg.test_file), cfg)
+        dev = read_user_file(Path(cfg.dev_file), cfg) if cfg.dev_file else None
     for name, split in (("training", train), ("test", test)):
         if not split:
             raise DataError(f"the {name} data holds no sentences")
