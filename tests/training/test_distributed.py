@@ -126,6 +126,42 @@ def test_two_processes_train_like_one_on_the_same_global_batches(tmp_path, corpu
     assert len((two / "metrics.jsonl").read_text().splitlines()) == 2
 
 
+# Rank 0 is asked to stop (as by Ctrl-C) after the third step of the first epoch.
+STOPPED_MID_EPOCH = textwrap.dedent("""
+    import functools, sys
+    import lstmlab.cli.train
+    from lstmlab.cli.main import main
+
+    def stop(trainer):
+        if trainer.ctx.rank == 0 and trainer.progress.batches_done == 3:
+            trainer.stop_requested = True
+
+    lstmlab.cli.train.train_run = functools.partial(lstmlab.cli.train.train_run,
+                                                    trainer_hook=stop)
+    raise SystemExit(main(sys.argv[1:]))
+""")
+
+
+def test_a_run_stopped_mid_epoch_under_torchrun_resumes_in_one_process(tmp_path, corpus):
+    run = settings(*TINY_MODEL, "train.epochs=2", "train.batch_size=12",
+                   "train.keep_global_batch=true")
+    script = tmp_path / "stop.py"
+    script.write_text(STOPPED_MID_EPOCH)
+    two, one = tmp_path / "two", tmp_path / "one"
+    job = torchrun([str(script), *train_pos(*corpus, "--out", str(two), "--threads", "1"), *run],
+                   tmp_path)
+    assert job.returncode != 0  # the job ends as an interrupted one
+    assert f"interrupted after 3 batches of epoch 1: state saved; resume with --resume {two}" \
+        in job.stdout + job.stderr
+    assert not (two / "metrics.jsonl").exists() or not (two / "metrics.jsonl").read_text()
+
+    # The rest of the run in one process: the same global batches, so the same result.
+    assert main(train_pos("--resume", str(two))) == 0
+    assert main(train_pos(*corpus, "--out", str(one), *run)) == 0
+    assert max_difference(final_parameters(one), final_parameters(two)) < 1e-5
+    assert len((two / "metrics.jsonl").read_text().splitlines()) == 2
+
+
 # Rank 1 dies (SIGKILL) after its second step.
 KILLED_RANK = textwrap.dedent("""
     import functools, os, signal, sys
