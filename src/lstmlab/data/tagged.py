@@ -24,7 +24,7 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +75,34 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
             raise DataError(f"{path}: cannot read as UTF-8 text: {error}") from error
 
 
+# What a line parser says of a non-blank line that is not a token.
+_SKIP = "skip"  # not part of any sentence (a CoNLL-U comment or multi-word token line)
+_END = "end"  # ends the current sentence, as a blank line does (``-DOCSTART-``)
+LineParser = Callable[[str, str], tuple[str, str] | str]
+
+
+def _token_line_sentences(path: Path, parse: LineParser) -> list[TaggedSentence]:
+    """Sentences from a one-token-a-line file: a blank line ends a sentence.
+
+    ``parse(line, where)`` turns every other line into ``(word, tag)``, :data:`_SKIP` or
+    :data:`_END`, or raises :class:`DataError` (``where`` names file and line).
+    """
+    sentences: list[TaggedSentence] = []
+    current = TaggedSentence()
+    for number, line in _numbered_lines(path):
+        token = _END if not line.strip() else parse(line, f"{path}, line {number}")
+        if token == _END:
+            if current.words:
+                sentences.append(current)
+                current = TaggedSentence()
+        elif token != _SKIP:
+            current.words.append(token[0])
+            current.tags.append(token[1])
+    if current.words:  # a file may end without the final blank line
+        sentences.append(current)
+    return sentences
+
+
 def _read_columns(path: Path, word_column: int, tag_column: int, n_columns: int | None):
     """Sentences from a one-token-a-line file, taking the word and tag from the given columns.
 
@@ -82,26 +110,18 @@ def _read_columns(path: Path, word_column: int, tag_column: int, n_columns: int 
     least ``max(word_column, tag_column) + 1``).
     """
     needed = max(word_column, tag_column) + 1
-    sentences: list[TaggedSentence] = []
-    current = TaggedSentence()
-    for number, line in _numbered_lines(path):
+
+    def parse(line: str, where: str) -> tuple[str, str] | str:
         fields = line.split()
-        if not fields or fields[0] == DOCSTART:
-            if current.words:
-                sentences.append(current)
-                current = TaggedSentence()
-            continue
+        if fields[0] == DOCSTART:
+            return _END
         if len(fields) < needed or (n_columns is not None and len(fields) != n_columns):
             expected = f"{n_columns}" if n_columns is not None else f"at least {needed}"
-            raise DataError(
-                f"{path}, line {number}: expected {expected} columns, found {len(fields)}: "
-                f"{line.rstrip()!r}"
-            )
-        current.words.append(fields[word_column])
-        current.tags.append(fields[tag_column])
-    if current.words:  # a file may end without the final blank line
-        sentences.append(current)
-    return sentences
+            raise DataError(f"{where}: expected {expected} columns, found {len(fields)}: "
+                            f"{line.rstrip()!r}")
+        return fields[word_column], fields[tag_column]
+
+    return _token_line_sentences(path, parse)
 
 
 def read_conll(path: PathLike, column: int = 1) -> list[TaggedSentence]:
@@ -120,37 +140,27 @@ def read_conllu(path: PathLike, tag: str = "upos") -> list[TaggedSentence]:
     """Read a CoNLL-U file: each sentence's syntactic words with their UPOS or XPOS tag."""
     if tag not in CONLLU_TAGS:
         raise ValueError(f"tag must be one of {CONLLU_TAGS}, got {tag!r}")
-    path = Path(path)
     tag_field = 3 if tag == "upos" else 4
-    sentences: list[TaggedSentence] = []
-    current = TaggedSentence()
-    for number, line in _numbered_lines(path):
+
+    def parse(line: str, where: str) -> tuple[str, str] | str:
         line = line.rstrip("\r\n")
-        if not line.strip():
-            if current.words:
-                sentences.append(current)
-                current = TaggedSentence()
-            continue
         if line.startswith("#"):
-            continue
+            return _SKIP
         fields = line.split("\t")  # FORM may hold spaces ("New York" in some treebanks)
-        where = f"{path}, line {number}"
         if len(fields) != 10:
             raise DataError(f"{where}: expected 10 tab-separated fields, found {len(fields)}: "
                             f"{line!r}")
         if _CONLLU_SKIPPED_ID.fullmatch(fields[0]):
-            continue
+            return _SKIP
         if not _CONLLU_WORD_ID.fullmatch(fields[0]):
             raise DataError(f"{where}: bad word id {fields[0]!r}")
         if fields[tag_field] == "_":
             raise DataError(f"{where}: the word {fields[1]!r} has no {tag.upper()} tag ('_')"
                             + ("; data.conllu_tag=upos reads the UPOS column"
                                if tag == "xpos" else ""))
-        current.words.append(fields[1])
-        current.tags.append(fields[tag_field])
-    if current.words:
-        sentences.append(current)
-    return sentences
+        return fields[1], fields[tag_field]
+
+    return _token_line_sentences(Path(path), parse)
 
 
 def read_universal_map(map_zip: PathLike) -> dict[str, str]:
