@@ -109,6 +109,12 @@ def all_reduce_sum(values: list[float], ctx: DistContext, device: torch.device) 
     return tensor.tolist()
 
 
+def wait_for_all(ctx: DistContext) -> None:
+    """Block until every process has reached this point (nothing to do in a single process)."""
+    if ctx.enabled:
+        dist.barrier()
+
+
 def on_main(compute: Callable[[], T], ctx: DistContext) -> T:
     """Run ``compute`` on the main process only; every process gets its result.
 

@@ -35,6 +35,7 @@ from lstmlab.training.distributed import (
     on_main,
     shutdown_distributed,
     surfaced_peer_failures,
+    wait_for_all,
 )
 from lstmlab.training.plots import plot_history
 from lstmlab.training.trainer import Example, TaskAdapter, Trainer
@@ -121,7 +122,13 @@ def train_run(
     ctx = init_distributed(resolve_device(cfg.device)) if launched_by_torchrun() else DistContext()
     try:
         with surfaced_peer_failures():
-            return _train_run(spec, config, Path(run_dir), data_dir, resume, ctx, trainer_hook)
+            metrics = _train_run(spec, config, Path(run_dir), data_dir, resume, ctx, trainer_hook)
+            # The main process evaluates on test alone; the others wait for it here, so that
+            # no process tears down its process group while a peer is still connected (gloo
+            # then aborted a finished process now and then: "terminate called without an
+            # active exception"). The wait is bounded by LSTMLAB_DIST_TIMEOUT.
+            wait_for_all(ctx)
+            return metrics
     finally:
         shutdown_distributed()
 
