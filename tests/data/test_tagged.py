@@ -186,7 +186,11 @@ def test_conllu_errors_name_file_and_line(tmp_path):
 def test_sniffing_conllu_by_name_and_by_content(tmp_path):
     named = write(tmp_path / "ud.conllu", CONLLU)
     unnamed = write(tmp_path / "ud.txt", CONLLU)
-    starts_with_multiword = write(tmp_path / "mw.txt", "\n".join(CONLLU.splitlines()[3:]))
+    starts_with_multiword = write(tmp_path / "mw.txt", "\n".join([
+        "1-2\tdon't\t_\t_\t_\t_\t_\t_\t_\t_",
+        "1\tdo\tdo\tAUX\tVBP\t_\t0\troot\t_\t_",
+        "2\tn't\tnot\tPART\tRB\t_\t1\tadvmod\t_\t_",
+    ]))
     for path in (named, unnamed, starts_with_multiword):
         assert read_tagged_file(path) == read_conllu(path), path
     assert read_tagged_file(unnamed, conllu_tag="xpos")[0].tags[0] == "PRP"

@@ -19,7 +19,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from lstmlab.data.paths import data_root
-from lstmlab.data.registry import get_dataset, sha256_of
+from lstmlab.data.registry import MIRROR_ENV_VAR, get_dataset, mirror_url, sha256_of
+from lstmlab.data.textfile import os_reason
 from lstmlab.errors import DataError
 
 _CHUNK = 1 << 16
@@ -31,8 +32,11 @@ def is_valid(path: Path, sha256: str | None, check: Callable[[Path], None] | Non
 
     With neither given, any existing file is kept.
     """
-    if sha256 is not None and sha256_of(path) == sha256:
-        return True
+    try:
+        if sha256 is not None and sha256_of(path) == sha256:
+            return True
+    except OSError:  # unreadable: download it again
+        return False
     if check is not None:
         try:
             check(path)
@@ -59,8 +63,14 @@ def fetch(
     dest = Path(dest)
     if dest.is_file() and is_valid(dest, sha256, check):
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    if dest.is_dir():
+        raise DataError(f"{dest} is a directory, where the downloaded file goes; remove it")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    except OSError as error:
+        raise DataError(f"cannot write into {dest.parent}: {os_reason(error)}; choose another "
+                        "data root with --data-dir or $LSTMLAB_DATA") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -74,6 +84,8 @@ def fetch(
             check(tmp)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; data files are for everyone
         os.replace(tmp, dest)
+    except OSError as error:  # e.g. the disk filled up while writing
+        raise DataError(f"cannot write {dest}: {os_reason(error)}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return dest
@@ -136,6 +148,10 @@ def fetch_dataset(
     """
     dataset = get_dataset(name)
     root = data_root(data_dir)
+    if root.exists() and not root.is_dir():
+        raise DataError(f"the data root {root} is a file, not a folder; check --data-dir or "
+                        "$LSTMLAB_DATA")
+    mirror_url(mirror or os.environ.get(MIRROR_ENV_VAR))  # a bad mirror fails before any file
     return [
         fetch(file.source_url(mirror), root / file.path, file.sha256, progress, check=file.check)
         for file in dataset.files

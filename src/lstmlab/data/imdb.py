@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tarfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from tqdm import tqdm
 
+from lstmlab.data.textfile import os_reason
 from lstmlab.errors import DataError
 
 SPLITS = ("train", "test", "unsup")
@@ -75,6 +77,10 @@ def _check_member_is_safe(archive: Path, member: tarfile.TarInfo) -> None:
         )
 
 
+def _reason(error: Exception) -> str:
+    return os_reason(error) if isinstance(error, OSError) and error.strerror else str(error)
+
+
 def _iter_archive(path: Path, wanted: set[str]) -> Iterator[tuple[str, str, int, int, bytes]]:
     """(split, class, id, rating, raw text) of the wanted reviews, in archive order."""
     try:
@@ -88,9 +94,9 @@ def _iter_archive(path: Path, wanted: set[str]) -> Iterator[tuple[str, str, int,
                 file = archive.extractfile(member)
                 assert file is not None  # a regular file always has contents
                 yield (*parsed, file.read())
-    except (tarfile.TarError, OSError, EOFError) as error:
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
         raise DataError(
-            f"{path}: cannot read the archive ({error}); it is corrupt or truncated, "
+            f"{path}: cannot read the archive ({_reason(error)}); it is corrupt or truncated, "
             "delete it and run `lstmlab data fetch imdb`"
         ) from error
 
@@ -106,7 +112,11 @@ def _iter_folder(root: Path, wanted: set[str]) -> Iterator[tuple[str, str, int, 
         for file in directory.iterdir():
             parsed = _parse_name(f"aclImdb/{folder}/{klass}/{file.name}")
             if parsed is not None:
-                yield (*parsed, file.read_bytes())
+                try:
+                    raw = file.read_bytes()
+                except OSError as error:
+                    raise DataError(f"{file}: cannot read: {_reason(error)}") from None
+                yield (*parsed, raw)
 
 
 def read_imdb_splits(
@@ -167,8 +177,10 @@ def count_reviews(path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
                 parsed = _parse_name(member.name)
                 if parsed is not None and member.isfile():
                     counts[parsed[0]][parsed[1]] += 1
-    except (tarfile.TarError, OSError, EOFError) as error:
-        raise DataError(f"{path}: cannot read the archive ({error}); it is corrupt") from error
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+        raise DataError(
+            f"{path}: cannot read the archive ({_reason(error)}); it is corrupt"
+        ) from error
     return counts
 
 
@@ -184,6 +196,5 @@ def _check_counts(path: Path, split: str, counts: dict[str, int]) -> None:
             raise DataError(
                 f"{path}: IMDb split {split!r} has {counts.get(klass, 0):,} {klass} reviews, "
                 f"expected {expected:,}; the data set is incomplete or not the official one "
-                "(re-download with `lstmlab data fetch imdb`, or pass check_sizes=False "
-                "for a small sample)"
+                "(delete it and run `lstmlab data fetch imdb`)"
             )

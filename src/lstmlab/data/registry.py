@@ -18,6 +18,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import urllib.parse
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +49,29 @@ class DataFile:
 
     def source_url(self, mirror: str | None = None) -> str:
         """``<mirror>/<path>`` if a mirror is given or ``$LSTMLAB_MIRROR`` set, else ``url``."""
-        mirror = mirror or os.environ.get(MIRROR_ENV_VAR)
+        mirror = mirror_url(mirror or os.environ.get(MIRROR_ENV_VAR))
         return f"{mirror.rstrip('/')}/{self.path}" if mirror else self.url
+
+
+MIRROR_SCHEMES = ("http", "https", "ftp", "file")
+
+
+def mirror_url(mirror: str | None) -> str | None:
+    """A mirror as a base URL: an http(s)/ftp/file URL as given, a local folder as file://.
+
+    DataError for anything else (e.g. ``not a url``), instead of urllib's ValueError later.
+    """
+    if not mirror:
+        return None
+    scheme = urllib.parse.urlsplit(mirror).scheme.lower()
+    if scheme in MIRROR_SCHEMES:
+        return mirror
+    if not scheme and Path(mirror).expanduser().is_dir():
+        return Path(mirror).expanduser().resolve().as_uri()
+    raise DataError(
+        f"mirror {mirror!r} is neither a URL ({', '.join(MIRROR_SCHEMES)}) nor a folder; "
+        f"check --mirror or ${MIRROR_ENV_VAR}"
+    )
 
 
 @dataclass(frozen=True)
@@ -72,8 +95,8 @@ def gunzipped_sha256_check(expected: str) -> Callable[[Path], None]:
             with gzip.open(path, "rb") as file:
                 while chunk := file.read(_CHUNK):
                     digest.update(chunk)
-        except (OSError, EOFError) as error:
-            raise DataError(f"{path}: not a valid gzip file ({error})") from error
+        except (OSError, EOFError, zlib.error) as error:
+            raise DataError(f"{path}: not a valid gzip file ({error})") from None
         if digest.hexdigest() != expected:
             raise DataError(
                 f"{path}: content checksum {digest.hexdigest()} differs from the official "

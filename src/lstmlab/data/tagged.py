@@ -19,15 +19,22 @@ line raises :class:`DataError` naming file and line.
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lstmlab.data.textfile import (
+    QUOTE_CHARS,
+    check_readable,
+    os_reason,
+    place,
+    quote,
+    read_lines,
+)
 from lstmlab.errors import DataError
 
 PathLike = str | os.PathLike[str]
@@ -57,22 +64,9 @@ class TaggedSentence:
         return len(self.words)
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    """Open a plain or gzipped UTF-8 text file; universal newlines turn CRLF into LF."""
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")  # the caller closes it
-
-
 def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number from 1, line) for every line of ``path``; decoding errors → DataError."""
-    with _open_text(path) as lines:
-        try:
-            yield from enumerate(lines, start=1)
-        except (UnicodeDecodeError, OSError, EOFError) as error:
-            raise DataError(f"{path}: cannot read as UTF-8 text: {error}") from error
+    """(line number from 1, line) for every line of ``path``, read as every reader reads."""
+    return read_lines(path)
 
 
 # What a line parser says of a non-blank line that is not a token.
@@ -81,23 +75,30 @@ _END = "end"  # ends the current sentence, as a blank line does (``-DOCSTART-``)
 LineParser = Callable[[str, str], tuple[str, str] | str]
 
 
-def _token_line_sentences(path: Path, parse: LineParser) -> list[TaggedSentence]:
+def _token_line_sentences(path: Path, parse: LineParser,
+                          finish: Callable[[str], None] | None = None) -> list[TaggedSentence]:
     """Sentences from a one-token-a-line file: a blank line ends a sentence.
 
     ``parse(line, where)`` turns every other line into ``(word, tag)``, :data:`_SKIP` or
     :data:`_END`, or raises :class:`DataError` (``where`` names file and line).
+    ``finish(where)``, if given, is called wherever a sentence may end (it may raise too).
     """
     sentences: list[TaggedSentence] = []
     current = TaggedSentence()
+    number = 0
     for number, line in _numbered_lines(path):
-        token = _END if not line.strip() else parse(line, f"{path}, line {number}")
+        token = _END if not line.strip() else parse(line, place(path, number))
         if token == _END:
+            if finish is not None:
+                finish(place(path, number))
             if current.words:
                 sentences.append(current)
                 current = TaggedSentence()
         elif token != _SKIP:
             current.words.append(token[0])
             current.tags.append(token[1])
+    if finish is not None:
+        finish(place(path, number))
     if current.words:  # a file may end without the final blank line
         sentences.append(current)
     return sentences
@@ -118,7 +119,7 @@ def _read_columns(path: Path, word_column: int, tag_column: int, n_columns: int 
         if len(fields) < needed or (n_columns is not None and len(fields) != n_columns):
             expected = f"{n_columns}" if n_columns is not None else f"at least {needed}"
             raise DataError(f"{where}: expected {expected} columns, found {len(fields)}: "
-                            f"{line.rstrip()!r}")
+                            f"{quote(line.rstrip())}")
         return fields[word_column], fields[tag_column]
 
     return _token_line_sentences(path, parse)
@@ -142,25 +143,65 @@ def read_conllu(path: PathLike, tag: str = "upos") -> list[TaggedSentence]:
         raise ValueError(f"tag must be one of {CONLLU_TAGS}, got {tag!r}")
     tag_field = 3 if tag == "upos" else 4
 
+    ids = _ConlluIds()
+
     def parse(line: str, where: str) -> tuple[str, str] | str:
-        line = line.rstrip("\r\n")
         if line.startswith("#"):
             return _SKIP
         fields = line.split("\t")  # FORM may hold spaces ("New York" in some treebanks)
         if len(fields) != 10:
             raise DataError(f"{where}: expected 10 tab-separated fields, found {len(fields)}: "
-                            f"{line!r}")
-        if _CONLLU_SKIPPED_ID.fullmatch(fields[0]):
+                            f"{quote(line)}")
+        if not ids.is_word(fields[0], where):
             return _SKIP
-        if not _CONLLU_WORD_ID.fullmatch(fields[0]):
-            raise DataError(f"{where}: bad word id {fields[0]!r}")
         if fields[tag_field] == "_":
-            raise DataError(f"{where}: the word {fields[1]!r} has no {tag.upper()} tag ('_')"
-                            + ("; data.conllu_tag=upos reads the UPOS column"
-                               if tag == "xpos" else ""))
+            raise DataError(f"{where}: the word {quote(fields[1])} has no {tag.upper()} tag "
+                            "('_')" + ("; data.conllu_tag=upos reads the UPOS column"
+                                       if tag == "xpos" else ""))
         return fields[1], fields[tag_field]
 
-    return _token_line_sentences(Path(path), parse)
+    return _token_line_sentences(Path(path), parse, ids.finish)
+
+
+class _ConlluIds:
+    """Checks the ID column of one sentence after another, as CoNLL-U defines it.
+
+    Words are numbered 1, 2, 3, ... in order; a multi-word token ``m-n`` (m < n) comes just
+    before its first word m and must not reach past the sentence's last word; an empty node
+    ``n.k`` follows word n (``0.k`` comes before word 1).
+    """
+
+    def __init__(self) -> None:
+        self.next_word = 1
+        self.range_end = 0
+
+    def is_word(self, text: str, where: str) -> bool:
+        """True for a word id; False for a token or node id to skip; DataError if wrong."""
+        if _CONLLU_WORD_ID.fullmatch(text):
+            if int(text) != self.next_word:
+                raise DataError(f"{where}: word id {text} out of order (expected "
+                                f"{self.next_word}: ids count 1, 2, 3, ... in each sentence)")
+            self.next_word += 1
+            return True
+        if not _CONLLU_SKIPPED_ID.fullmatch(text):
+            raise DataError(f"{where}: bad word id {quote(text)}")
+        if "-" in text:
+            first, last = (int(part) for part in text.split("-"))
+            if first != self.next_word or last <= first:
+                raise DataError(f"{where}: multi-word token {text} must span words "
+                                f"{self.next_word} to a later one")
+            self.range_end = last
+        elif int(text.split(".")[0]) != self.next_word - 1:
+            raise DataError(f"{where}: empty node {text} must follow word "
+                            f"{self.next_word - 1}")
+        return False
+
+    def finish(self, where: str) -> None:
+        """End of a sentence: every multi-word token must lie within it; start the next."""
+        if self.range_end >= self.next_word:
+            raise DataError(f"{where}: a multi-word token of the sentence ending here reaches "
+                            f"word {self.range_end}, but the sentence has {self.next_word - 1}")
+        self.next_word, self.range_end = 1, 0
 
 
 def read_universal_map(map_zip: PathLike) -> dict[str, str]:
@@ -174,22 +215,33 @@ def read_universal_map(map_zip: PathLike) -> dict[str, str]:
         if len(fields) != 2 or fields[1] not in UNIVERSAL_TAGS:
             raise DataError(
                 f"{map_zip}:{_BROWN_MAP_MEMBER}, line {number}: "
-                f"expected 'brown_tag universal_tag', found {line!r}"
+                f"expected 'brown_tag universal_tag', found {quote(line)}"
             )
         mapping[fields[0]] = fields[1]
     return mapping
 
 
+# What a corrupt, foreign or unreadable zip file raises while it is read.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeDecodeError, OSError,
+               EOFError, zlib.error, NotImplementedError, ValueError)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return os_reason(error)
+    text = str(error) or type(error).__name__
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "..."
+
+
 def _read_zip_member(zip_path: Path, member: str) -> str:
+    check_readable(zip_path)
     try:
         with zipfile.ZipFile(zip_path) as archive:
             return archive.read(member).decode("utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{zip_path}: no such file") from None
     except KeyError:
         raise DataError(f"{zip_path}: has no member {member}; is it the NLTK package?") from None
-    except (zipfile.BadZipFile, UnicodeDecodeError, OSError) as error:
-        raise DataError(f"{zip_path}: cannot read {member}: {error}") from error
+    except _ZIP_ERRORS as error:
+        raise DataError(f"{zip_path}: cannot read {member}: {_reason(error)}") from None
 
 
 def _parse_slash_line(line: str, where: str) -> TaggedSentence:
@@ -198,7 +250,7 @@ def _parse_slash_line(line: str, where: str) -> TaggedSentence:
     for token in line.split():
         word, slash, tag = token.rpartition("/")  # the word itself may contain '/'
         if not slash or not word or not tag:
-            raise DataError(f"{where}: token {token!r} is not 'word/tag'")
+            raise DataError(f"{where}: token {quote(token)} is not 'word/tag'")
         sentence.words.append(word)
         sentence.tags.append(tag.upper())
     return sentence
@@ -215,16 +267,15 @@ def read_brown(
     """
     zip_path = Path(zip_path)
     mapping = read_universal_map(universal_map_zip) if universal_map_zip is not None else None
+    check_readable(zip_path)
     try:
         with zipfile.ZipFile(zip_path) as archive:
             members = sorted(n for n in archive.namelist() if _BROWN_MEMBER.fullmatch(n))
             if not members:
                 raise DataError(f"{zip_path}: no brown/cXNN files; is it NLTK's brown.zip?")
             texts = [(m, archive.read(m).decode("utf-8")) for m in members]
-    except FileNotFoundError:
-        raise DataError(f"{zip_path}: no such file") from None
-    except (zipfile.BadZipFile, UnicodeDecodeError, OSError) as error:
-        raise DataError(f"{zip_path}: cannot read: {error}") from error
+    except _ZIP_ERRORS as error:
+        raise DataError(f"{zip_path}: cannot read: {_reason(error)}") from None
     sentences = []
     for member, text in texts:
         for number, line in enumerate(text.splitlines(), start=1):
@@ -260,7 +311,8 @@ def sniff_format(path: PathLike) -> str:
             return "two_column"
         if len(fields) >= 3:
             return "conll"
-        raise DataError(f"{path}, line {number}: cannot tell the format from {line.rstrip()!r}")
+        raise DataError(f"{place(path, number)}: cannot tell the format from "
+                        f"{quote(line.rstrip())}")
     raise DataError(f"{path}: has no tokens")
 
 
