@@ -102,7 +102,7 @@ def test_corrupt_checkpoint(pos_run, tmp_path, capsys):
     shutil.copytree(pos_run, copy)
     (copy / "best.pt").write_bytes(b"garbage")
     assert main(["tag", str(copy), "The cat ."]) == 2
-    assert "not a readable lstmlab checkpoint" in capsys.readouterr().err
+    assert "not an lstmlab checkpoint" in capsys.readouterr().err
 
 
 def test_train_and_evaluate_on_conllu_files(pos_files, tmp_path, capsys):

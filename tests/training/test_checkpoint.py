@@ -1,8 +1,14 @@
 import datetime
+import errno
+import os
+import pickle
+import stat
+from pathlib import Path
 
 import pytest
 import torch
 
+import lstmlab
 from lstmlab.errors import CheckpointError
 from lstmlab.training.checkpoint import load_checkpoint, save_checkpoint
 
@@ -25,8 +31,13 @@ def test_wrong_task(tmp_path):
 
 def test_corrupt_and_foreign_files(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(CheckpointError, match="not a readable lstmlab checkpoint"):
+    with pytest.raises(CheckpointError, match="not an lstmlab checkpoint") as caught:
         load_checkpoint(tmp_path / "junk.pt")
+    assert "weights_only" not in str(caught.value)  # never nudge towards the unsafe load
+    save_checkpoint(tmp_path / "whole.pt", "pos", {"model": {"w": torch.zeros(100)}})
+    (tmp_path / "cut.pt").write_bytes((tmp_path / "whole.pt").read_bytes()[:-200])
+    with pytest.raises(CheckpointError, match="corrupt or truncated"):
+        load_checkpoint(tmp_path / "cut.pt")
     torch.save({"weights": torch.zeros(1)}, tmp_path / "foreign.pt")
     with pytest.raises(CheckpointError, match="not an lstmlab checkpoint"):
         load_checkpoint(tmp_path / "foreign.pt")
@@ -46,3 +57,54 @@ def test_arbitrary_objects_are_refused(tmp_path):
     torch.save(record, tmp_path / "e.pt")
     with pytest.raises(CheckpointError):
         load_checkpoint(tmp_path / "e.pt")
+
+
+def test_plain_pickle_is_refused_without_torch_warnings(tmp_path, recwarn):
+    (tmp_path / "plain.pt").write_bytes(pickle.dumps({"format": "lstmlab-checkpoint"}))
+    with pytest.raises(CheckpointError, match="not an lstmlab checkpoint"):
+        load_checkpoint(tmp_path / "plain.pt")
+    assert not recwarn.list
+
+
+def test_records_versions_and_ordinary_permissions(tmp_path):
+    old_umask = os.umask(0o022)
+    try:
+        save_checkpoint(tmp_path / "c.pt", "pos", {})
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE((tmp_path / "c.pt").stat().st_mode) == 0o644
+    record = load_checkpoint(tmp_path / "c.pt")
+    assert record["lstmlab_version"] == lstmlab.__version__
+    assert record["torch_version"] == str(torch.__version__)
+
+
+def test_disk_full_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "last.pt"
+    save_checkpoint(path, "pos", {"model": {"w": torch.ones(2)}})
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(CheckpointError, match=r"cannot save last\.pt: no space left on device"):
+        save_checkpoint(path, "pos", {"model": {"w": torch.zeros(2)}})
+    monkeypatch.undo()
+    assert load_checkpoint(path)["model"]["w"].tolist() == [1.0, 1.0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.pt"]  # no temporary file
+
+
+def test_unbuffered_write_reports_the_system_error(tmp_path, monkeypatch):
+    # A real ENOSPC from the file itself (as /dev/full gives), not a mocked torch.save.
+    real_open = open
+
+    def open_full(file, *args, **kwargs):
+        return real_open("/dev/full", "wb", buffering=0) if isinstance(file, int) else \
+            real_open(file, *args, **kwargs)
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    monkeypatch.setattr("builtins.open", open_full)
+    with pytest.raises(CheckpointError, match="no space left on device"):
+        save_checkpoint(tmp_path / "best.pt", "pos", {"model": {"w": torch.zeros(1000)}})
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []

@@ -5,6 +5,7 @@ A checkpoint is a plain dictionary of tensors, numbers, strings, lists and dicts
 
     format   "lstmlab-checkpoint"
     version  CHECKPOINT_VERSION
+    lstmlab_version, torch_version   the versions that wrote it
     task     "sentiment" or "pos"
     config   the resolved RunConfig as a dict
     model    the model's state_dict
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
+import secrets
+import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from lstmlab import __version__
 from lstmlab.errors import CheckpointError
 
 CHECKPOINT_FORMAT = "lstmlab-checkpoint"
@@ -28,33 +31,65 @@ CHECKPOINT_VERSION = 1
 
 
 def save_checkpoint(path: Path, task: str, payload: dict[str, Any]) -> None:
-    """Write ``payload`` to ``path`` atomically: a crash mid-write never leaves a broken file."""
+    """Write ``payload`` to ``path`` atomically: a crash mid-write never leaves a broken file.
+
+    The record also names the lstmlab and torch versions that wrote it. The file gets the
+    permissions of any new file (0644 under the usual umask). When the write fails (a full
+    disk), the temporary file is removed, the previous ``path`` is kept, and a
+    :class:`CheckpointError` says why.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "task": task, **payload}
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    record = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "task": task,
+              "lstmlab_version": __version__, "torch_version": str(torch.__version__), **payload}
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
-        with os.fdopen(handle, "wb") as file:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # os.open applies the umask to 0o666, as for any other file (mkstemp would give 0600).
+        handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        # Unbuffered: a failed write (ENOSPC) raises OSError here, not a vague torch error.
+        with open(handle, "wb", buffering=0) as file:
             torch.save(record, file)
-            file.flush()
             os.fsync(file.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        os.replace(tmp, path)
+    except BaseException as error:
+        tmp.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise CheckpointError(f"cannot save {path.name}: {_reason(error)} (in "
+                                  f"{path.parent}; the previous checkpoints are kept)") from None
         raise
 
 
+def _reason(error: OSError) -> str:
+    reason = error.strerror or str(error) or type(error).__name__
+    return reason[0].lower() + reason[1:]
+
+
 def load_checkpoint(path: Path, task: str | None = None) -> dict[str, Any]:
-    """Load and check a checkpoint; ``task`` (if given) must match the one it was saved for."""
+    """Load and check a checkpoint; ``task`` (if given) must match the one it was saved for.
+
+    Anything that is not an lstmlab checkpoint (another pickle, junk, a truncated file)
+    gives a :class:`CheckpointError`; nothing outside ``weights_only``'s allow-list is
+    ever unpickled, and torch's advice to load it unsafely is not passed on.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"checkpoint {path} is a directory, not a file")
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
     try:
-        record = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4 in the checkpoint"
+            warnings.simplefilter("ignore")
+            record = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        # torch's message suggests weights_only=False: never for a file we cannot vouch for.
+        raise CheckpointError(f"{path} is not an lstmlab checkpoint (it holds objects a "
+                              "checkpoint never holds, or is not one at all)") from None
+    except OSError as error:
+        raise CheckpointError(f"cannot read {path}: {_reason(error)}") from None
+    except Exception as error:  # truncated or corrupt archives raise many kinds of errors
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0][:100]
         raise CheckpointError(
-            f"{path} is not a readable lstmlab checkpoint ({first_line})"
+            f"{path} is not a readable lstmlab checkpoint, corrupt or truncated ({first_line})"
         ) from None
     if not isinstance(record, dict) or record.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not an lstmlab checkpoint")
@@ -66,3 +101,11 @@ def load_checkpoint(path: Path, task: str | None = None) -> dict[str, Any]:
     if task is not None and record.get("task") != task:
         raise CheckpointError(f"{path} is a {record.get('task')} checkpoint, not a {task} one")
     return record
+
+
+def require(record: dict[str, Any], path: Path, keys: dict[str, type]) -> None:
+    """CheckpointError unless ``record`` has each of ``keys`` with a value of its type."""
+    for key, kind in keys.items():
+        if not isinstance(record.get(key), kind):
+            raise CheckpointError(f"{path} is an incomplete lstmlab checkpoint: it has no "
+                                  f"valid {key!r} entry")
