@@ -66,7 +66,7 @@ def test_conll_pos_and_chunk_columns(tmp_path, gz):
 
 def test_conll_malformed_line_names_file_and_line(tmp_path):
     path = write(tmp_path / "bad.txt", "He PRP B-NP\nran\n")
-    with pytest.raises(DataError, match=r"bad\.txt, line 2"):
+    with pytest.raises(DataError, match=r"bad\.txt:2:"):
         read_conll(path)
 
 
@@ -77,7 +77,7 @@ def test_two_column(tmp_path):
         TaggedSentence(["Sleeps"], ["VBZ"]),
     ]
     bad = write(tmp_path / "bad.txt", "The DT\ncat NN B-NP\n")
-    with pytest.raises(DataError, match=r"bad\.txt, line 2: expected 2 columns"):
+    with pytest.raises(DataError, match=r"bad\.txt:2: expected 2 columns"):
         read_two_column(bad)
 
 
@@ -153,7 +153,7 @@ def test_read_tagged_file_dispatch(tmp_path):
     assert read_tagged_file(two, fmt="conll") == read_conll(two)
     with pytest.raises(DataError, match="format"):
         read_tagged_file(two, fmt="xml")
-    with pytest.raises(DataError, match="line 1"):
+    with pytest.raises(DataError, match="one.txt:1:"):
         read_tagged_file(write(tmp_path / "one.txt", "word\n"))
 
 
@@ -172,14 +172,14 @@ def test_conllu_tags_syntactic_words(tmp_path, gz):
 
 def test_conllu_errors_name_file_and_line(tmp_path):
     spaces = write(tmp_path / "spaces.conllu", "# c\n1 The the DET DT _ 2 det _ _\n")
-    with pytest.raises(DataError, match=r"spaces\.conllu, line 2: expected 10 tab-separated"):
+    with pytest.raises(DataError, match=r"spaces\.conllu:2: expected 10 tab-separated"):
         read_conllu(spaces)
     bad_id = write(tmp_path / "id.conllu", "x\tThe\tthe\tDET\tDT\t_\t2\tdet\t_\t_\n")
-    with pytest.raises(DataError, match=r"line 1: bad word id 'x'"):
+    with pytest.raises(DataError, match=r"id.conllu:1: bad word id 'x'"):
         read_conllu(bad_id)
     no_xpos = write(tmp_path / "nox.conllu", "1\tThe\tthe\tDET\t_\t_\t2\tdet\t_\t_\n")
     assert read_conllu(no_xpos) == [TaggedSentence(["The"], ["DET"])]
-    with pytest.raises(DataError, match=r"line 1: the word 'The' has no XPOS tag.*upos"):
+    with pytest.raises(DataError, match=r"nox.conllu:1: the word 'The' has no XPOS tag.*upos"):
         read_conllu(no_xpos, tag="xpos")
 
 

@@ -54,7 +54,7 @@ def test_overrides_win_and_are_typed():
     "item, message",
     [
         ("train.nope=1", "unknown setting train.nope"),
-        ("train.epochs=abc", "train.epochs must be a int"),
+        ("train.epochs=abc", "train.epochs must be an integer"),
         ("model.bidirectional=1", "must be true or false"),
         ("train.epochs=0", "train.epochs must be >= 1"),
         ("model.pooling=first", "model.pooling must be one of"),

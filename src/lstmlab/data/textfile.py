@@ -35,8 +35,8 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
 
 
 def place(path: str | os.PathLike[str], line: int) -> str:
-    """How errors name a place in a file: ``path, line N``."""
-    return f"{path}, line {line}"
+    """How errors name a place in a file: ``path:N`` (as compilers and grep do)."""
+    return f"{path}:{line}"
 
 
 def os_reason(error: OSError) -> str:

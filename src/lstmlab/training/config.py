@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lstmlab.data.textfile import read_text
 from lstmlab.errors import ConfigError
 
 
@@ -70,9 +71,26 @@ class RunConfig:
         }
 
     def validate(self) -> None:
+        check_model_settings(self.model)
         for section in (self.data, self.model, self.train):
             if hasattr(section, "validate"):
                 section.validate()
+
+
+def check_model_settings(model: Any) -> None:
+    """The checks every model section shares, by setting name: sizes (``*_size``, ``*_dim``,
+    ``*_hidden``, ``num_layers``) must be >= 1, dropout rates (``*dropout``) in [0, 1)."""
+    if not dataclasses.is_dataclass(model):
+        return
+    for setting in fields(model):
+        value = getattr(model, setting.name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        name = f"model.{setting.name}"
+        if setting.name.endswith("dropout"):
+            check(0 <= value < 1, f"{name} must be in [0, 1), got {value}")
+        elif setting.name.endswith(("_size", "_dim", "_hidden")) or setting.name == "num_layers":
+            check(value >= 1, f"{name} must be >= 1, got {value}")
 
 
 def check(condition: bool, message: str) -> None:
@@ -91,9 +109,9 @@ def read_preset(task: str, name_or_path: str) -> dict[str, Any]:
     """Read a shipped preset by name, or any TOML file by path."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
+        if not path.exists():
             raise ConfigError(f"preset file {path} does not exist")
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     else:
         resource = resources.files("lstmlab") / "presets" / task / f"{name_or_path}.toml"
         if not resource.is_file():
@@ -142,7 +160,11 @@ def _coerce(value: Any, default: Any, name: str) -> Any:
         raise ConfigError(f"{name} must be true or false, got {value!r}")
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    raise ConfigError(f"{name} must be a {type(default).__name__}, got {value!r}")
+    kind = _KINDS.get(type(default), f"a {type(default).__name__}")
+    raise ConfigError(f"{name} must be {kind}, got {value!r}")
+
+
+_KINDS = {int: "an integer", float: "a number", str: "a string"}
 
 
 def resolve_config(
@@ -180,4 +202,8 @@ def resolve_config(
 
 def config_from_dict(task: str, data_cls: type, model_cls: type, saved: dict) -> RunConfig:
     """Rebuild a :class:`RunConfig` saved by :meth:`RunConfig.to_dict` (e.g. in a checkpoint)."""
+    for section in ("data", "model", "train"):
+        if not isinstance(saved.get(section), dict):
+            raise ConfigError(f"the saved {task} configuration has no [{section}] section; it "
+                              "is damaged or not from lstmlab")
     return resolve_config(task, data_cls, model_cls, None, None, base=saved)

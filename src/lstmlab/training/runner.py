@@ -15,6 +15,7 @@ everything else, so sentiment classification and POS tagging share one path:
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,8 +25,9 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
+from lstmlab.data.textfile import read_text
 from lstmlab.errors import CheckpointError, ConfigError
-from lstmlab.training.checkpoint import load_checkpoint
+from lstmlab.training.checkpoint import load_checkpoint, require
 from lstmlab.training.config import RunConfig, TrainConfig, config_from_dict
 from lstmlab.training.device import configure_cpu, resolve_device, seed_everything
 from lstmlab.training.distributed import (
@@ -38,6 +40,7 @@ from lstmlab.training.distributed import (
     wait_for_all,
 )
 from lstmlab.training.plots import plot_history
+from lstmlab.training.rundir import prepare_run_dir, write_run_file
 from lstmlab.training.trainer import Example, TaskAdapter, Trainer
 
 
@@ -92,7 +95,7 @@ def _read_saved_config(run_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         raise CheckpointError(f"{run_dir} is not an lstmlab run folder (no config.json)")
     try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
+        saved = json.loads(read_text(path))
     except json.JSONDecodeError as error:
         raise CheckpointError(f"{path} is corrupt: {error}") from None
     if not isinstance(saved, dict) or saved.get("task") not in ("sentiment", "pos"):
@@ -140,12 +143,15 @@ def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str |
     device = resolve_device(cfg.device, ctx.local_rank)
     configure_cpu(cfg.threads)
     resume_path = run_dir / "last.pt"
-    # Only the main process looks at the run folder (other processes may be on other machines).
-    on_main(lambda: _check_run(run_dir, resume, cfg, ctx.world_size), ctx)
+    # Only the main process looks at (and makes) the run folder, before any data is loaded
+    # (other processes may be on other machines); a run stopped before its first
+    # checkpoint has no last.pt and starts again from scratch.
+    resume = on_main(lambda: _check_run(run_dir, resume, cfg, ctx.world_size), ctx)
 
     say(f"lstmlab: {spec.name} run in {run_dir} on {device}"
         + (f" x {ctx.world_size} processes" if ctx.enabled else "")
-        + f", {torch.get_num_threads()} CPU threads")
+        + f", {torch.get_num_threads()} CPU thread"
+        + ("s" if torch.get_num_threads() != 1 else ""))
     started = time.perf_counter()
     prepared = spec.prepare(config, data_dir)
     say("data: " + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
@@ -187,21 +193,18 @@ def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str |
     return metrics
 
 
-def _check_run(run_dir: Path, resume: bool, cfg: TrainConfig, world_size: int) -> None:
-    if resume and not (run_dir / "last.pt").is_file():
-        raise CheckpointError(f"nothing to resume: {run_dir / 'last.pt'} does not exist")
-    if not resume and (run_dir / "config.json").exists():
-        raise ConfigError(f"{run_dir} already holds a run; use --resume or another --out")
+def _check_run(run_dir: Path, resume: bool, cfg: TrainConfig, world_size: int) -> bool:
+    """Check the settings, then check and make the run folder; True: resume from last.pt."""
     if cfg.keep_global_batch and cfg.batch_size < world_size:
         raise ConfigError(f"train.batch_size {cfg.batch_size} is the global batch "
                           f"(keep_global_batch) and cannot be shared by {world_size} processes")
+    return prepare_run_dir(run_dir, resume)
 
 
 def _write_run_files(run_dir: Path, config: RunConfig, prepared: Prepared) -> None:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    write_run_file(run_dir / "config.json", json.dumps(config.to_dict(), indent=2) + "\n")
     for name, content in prepared.state.items():
-        (run_dir / f"{name}.json").write_text(json.dumps(content) + "\n")
+        write_run_file(run_dir / f"{name}.json", json.dumps(content) + "\n")
 
 
 def load_trained(spec: TaskSpec, run_dir: Path,
@@ -211,11 +214,14 @@ def load_trained(spec: TaskSpec, run_dir: Path,
     if not run_dir.is_dir():
         raise CheckpointError(f"run folder {run_dir} does not exist")
     path = run_dir / "best.pt"
-    if not path.is_file():
+    if not path.is_file() and (run_dir / "last.pt").is_file():
         path = run_dir / "last.pt"
+        print(f"lstmlab: note: {run_dir} has no best.pt (the run stopped before its first "
+              "epoch ended); using last.pt", file=sys.stderr)
     if not path.is_file():
         raise CheckpointError(f"{run_dir} holds no checkpoint (best.pt or last.pt)")
     record = load_checkpoint(path, spec.name)
+    require(record, path, {"config": dict, "model": dict, "state": dict})
     config = config_from_dict(spec.name, spec.data_cls, spec.model_cls, record["config"])
     state = record["state"]
     model = spec.build_model(config, state)

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from lstmlab.data.batching import BucketBatchSampler, collate
 from lstmlab.errors import CheckpointError, ConfigError
-from lstmlab.training.checkpoint import load_checkpoint, save_checkpoint
+from lstmlab.training.checkpoint import load_checkpoint, require, save_checkpoint
 from lstmlab.training.config import RunConfig
 from lstmlab.training.distributed import DistContext, all_reduce_sum, on_main
 from lstmlab.training.optim import RunOptimizer
@@ -217,7 +217,9 @@ class Trainer:
         The main process reads the file and sends its content to the others.
         """
         record = on_main(lambda: load_checkpoint(path, self.task.name), self.ctx)
-        if record["config"]["model"] != self.config.to_dict()["model"]:
+        require(record, path, {"config": dict, "model": dict, "optimizer": dict,
+                               "progress": dict, "rng": dict})
+        if record["config"].get("model") != self.config.to_dict()["model"]:
             raise CheckpointError(f"{path} was saved for another model configuration")
         self.model.load_state_dict(record["model"])
         self.optimizer.load_state_dict(record["optimizer"])
@@ -375,31 +377,39 @@ class Trainer:
 
 
 class _DeferredInterrupt:
-    """Turn the first Ctrl-C into a stop request honoured between two steps.
+    """Turn the first Ctrl-C or SIGTERM into a stop request honoured between two steps.
 
     An interrupt in the middle of ``optimizer.step()`` would leave half-updated weights;
-    deferring it to the end of the step lets the trainer save a consistent state. A
-    second Ctrl-C interrupts at once.
+    deferring it to the end of the step lets the trainer save a consistent state. SIGTERM
+    (what ``kill``, schedulers and torchrun send) is treated like Ctrl-C. A second signal
+    interrupts at once.
     """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
-        self.previous: Any = None
+        self.previous: dict[int, Any] = {}
 
     def _handler(self, signum: int, frame: Any) -> None:
         if self.trainer.stop_requested:
             raise KeyboardInterrupt
         self.trainer.stop_requested = True
-        self.trainer.log("stopping after this step (Ctrl-C again to stop at once) ...")
+        if self.trainer.ctx.is_main:
+            name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+            # tqdm.write clears the progress bar first, so the line does not land on it.
+            tqdm.write(f"{name}: stopping after this step ({name} again to stop at once) ...")
 
     def __enter__(self) -> _DeferredInterrupt:
         try:
-            self.previous = signal.signal(signal.SIGINT, self._handler)
+            for signum in self.SIGNALS:
+                self.previous[signum] = signal.signal(signum, self._handler)
         except ValueError:  # not the main thread: leave signals alone
-            self.previous = None
+            pass
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for signum, previous in self.previous.items():
+            signal.signal(signum, signal.SIG_DFL if previous is None else previous)
+        self.previous = {}
 

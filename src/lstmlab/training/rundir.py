@@ -1,0 +1,127 @@
+"""The run folder: made and checked before any data is loaded, never clobbering a user's files.
+
+``lstmlab train --out DIR`` accepts a new folder, an empty one, or one left by a run that
+stopped before its first checkpoint (it holds ``config.json`` and vocabularies but no
+``last.pt``): that folder is reused. It refuses a path that is a file, a folder it cannot
+create or write, a folder holding a run with checkpoints (``--resume`` continues it), and
+any other non-empty folder, so no file of the user's is ever overwritten.
+
+``--resume DIR`` continues from ``last.pt``; a run stopped before its first checkpoint has
+none, and starts again from scratch with its saved configuration.
+
+Both remove the temporary files (``.last.pt.*.tmp``) a killed checkpoint write leaves.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from lstmlab.data.textfile import os_reason
+from lstmlab.errors import CheckpointError, ConfigError
+
+# What a run writes besides its ``<name>.json`` vocabularies.
+RUN_FILES = frozenset(
+    [
+        "config.json",
+        "metrics.jsonl",
+        "best.pt",
+        "last.pt",
+        "test_metrics.json",
+        "loss.png",
+        "accuracy.png",
+        "confusion.png",
+    ]
+)
+CHECKPOINTS = ("last.pt", "best.pt")
+# Temporary files of an interrupted checkpoint write (see training.checkpoint).
+_TEMPORARY = re.compile(r"\..+\.pt\..+\.tmp")
+
+
+def prepare_run_dir(run_dir: Path, resume: bool, say: Callable[[str], None] = print) -> bool:
+    """Check (and create) ``run_dir`` before a run; True if training continues from last.pt.
+
+    Raises :class:`ConfigError` or :class:`CheckpointError` with one line saying what is
+    wrong with the folder.
+    """
+    run_dir = Path(run_dir)
+    kind = _kind(run_dir)
+    if resume:
+        if kind != "dir":
+            raise CheckpointError(f"run folder {run_dir} does not exist")
+        remove_temporary_files(run_dir)
+        if (run_dir / "last.pt").is_file():
+            return True
+        if not (run_dir / "config.json").is_file():
+            raise CheckpointError(f"nothing to resume: {run_dir / 'last.pt'} does not exist")
+        say(
+            f"lstmlab: {run_dir} has no last.pt (the run stopped before its first "
+            "checkpoint): starting it again from scratch"
+        )
+        return False
+    if kind == "file":
+        raise ConfigError(f"--out {run_dir} is a file, not a folder")
+    if kind == "dir":
+        _check_reusable(run_dir, say)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=run_dir):  # can we write there?
+            pass
+    except OSError as error:
+        raise ConfigError(f"cannot use {run_dir} as the run folder: {os_reason(error)}") from None
+    return False
+
+
+def _kind(path: Path) -> str:
+    """ "dir", "file" (anything else that exists) or "missing"; ConfigError if unusable."""
+    try:
+        return "dir" if stat.S_ISDIR(path.stat().st_mode) else "file"
+    except FileNotFoundError:
+        return "missing"
+    except NotADirectoryError:
+        raise ConfigError(
+            f"cannot use {path} as the run folder: a part of the path above it is a file"
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"cannot use {path} as the run folder: {os_reason(error)}") from None
+
+
+def _check_reusable(run_dir: Path, say: Callable[[str], None]) -> None:
+    """An existing --out folder must be empty or a run stopped before its first checkpoint."""
+    names = [p.name for p in run_dir.iterdir() if not _TEMPORARY.fullmatch(p.name)]
+    if not names:
+        remove_temporary_files(run_dir)
+        return
+    if not (run_dir / "config.json").is_file():
+        raise ConfigError(
+            f"{run_dir} is not empty and holds no lstmlab run; choose a new or "
+            "empty folder for --out (nothing in it was changed)"
+        )
+    if any((run_dir / name).exists() for name in CHECKPOINTS):
+        raise ConfigError(f"{run_dir} already holds a run; use --resume or another --out")
+    foreign = [n for n in names if n not in RUN_FILES and not n.endswith(".json")]
+    if foreign:
+        raise ConfigError(
+            f"{run_dir} holds files a run does not write ({', '.join(foreign[:3])});"
+            " choose a new or empty folder for --out (nothing in it was changed)"
+        )
+    remove_temporary_files(run_dir)
+    say(f"lstmlab: reusing {run_dir}: its run stopped before its first checkpoint")
+
+
+def remove_temporary_files(run_dir: Path) -> None:
+    """Delete what interrupted checkpoint writes left (``.last.pt.<pid>.<id>.tmp``)."""
+    for path in run_dir.iterdir():
+        if _TEMPORARY.fullmatch(path.name):
+            path.unlink(missing_ok=True)
+
+
+def write_run_file(path: Path, text: str) -> None:
+    """Write one small file of the run folder; CheckpointError (one line) if it fails."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CheckpointError(f"cannot write {path}: {os_reason(error)}") from None
