@@ -18,10 +18,13 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from lstmlab.data.textfile import quote, read_text
 from lstmlab.errors import ConfigError, DataError
 from lstmlab.nn import LSTM, LSTMGates
 
 CLASSIC_SEQUENCE = [[0.3, 1.9, 4.5], [0.4, 0.1, 0.23], [0.7, 0.91, 0.43], [0.34, 0.01, 0.002]]
+MAX_SIZE = 256  # largest --input-size / --hidden-size: every unit gets table rows
+MAX_STEPS = 1000  # longest sequence shown
 RANDOM_SEQUENCE_LENGTH = 4  # steps drawn when --input-size differs from the classic example's
 GATES = ("i", "f", "g", "o")
 EQUATIONS = """\
@@ -54,8 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_explain(args: argparse.Namespace) -> int:
     sequence = read_sequence(args.sequence) if args.sequence is not None else None
     input_size = _input_size(args.input_size, sequence)
-    if args.hidden_size <= 0:
-        raise ConfigError(f"--hidden-size must be a positive integer, got {args.hidden_size}")
+    if not 1 <= args.hidden_size <= MAX_SIZE:
+        raise ConfigError(f"--hidden-size must be between 1 and {MAX_SIZE} (a table row per "
+                          f"unit), got {args.hidden_size}")
+    if not -(2**63) <= args.seed < 2**64:
+        raise ConfigError(f"--seed must fit in 64 bits, got {args.seed}")
     torch_lstm = build_worked_example(input_size, args.hidden_size, args.seed)
     if sequence is None:
         sequence = (
@@ -106,9 +112,9 @@ def read_sequence(source: str) -> list[list[float]]:
         except json.JSONDecodeError as error:
             raise ConfigError(f"--sequence is not valid JSON: {error.msg}") from None
     path = Path(source)
-    if not path.is_file():
+    if not path.exists():
         raise DataError(f"sequence file not found: {path}")
-    text = path.read_text()
+    text = read_text(path)  # UTF-8 only: a binary file is one error line
     if path.suffix.lower() == ".json":
         try:
             return _validated(json.loads(text), str(path), DataError)
@@ -120,14 +126,18 @@ def read_sequence(source: str) -> list[list[float]]:
 def _read_csv(text: str, path: Path) -> list[list[float]]:
     """One step per line, values separated by commas; blank lines and ``#`` comments ignored."""
     rows = []
-    for line_number, row in enumerate(csv.reader(text.splitlines()), start=1):
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        try:  # one line at a time: a quote never runs on into the next line
+            row = next(csv.reader([line]), [])
+        except csv.Error as error:  # e.g. a field over csv's size limit
+            raise DataError(f"{path}:{line_number}: not a row of numbers ({error})") from None
         if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
             continue
         try:
             rows.append([float(value) for value in row])
         except ValueError:
             raise DataError(
-                f"{path}:{line_number}: not a row of numbers: {','.join(row)}"
+                f"{path}:{line_number}: not a row of numbers: {quote(line)}"
             ) from None
     return _validated(rows, str(path), DataError)
 
@@ -152,11 +162,14 @@ def _validated(value: object, origin: str, error: type[Exception]) -> list[list[
 
 
 def _input_size(requested: int | None, sequence: list[list[float]] | None) -> int:
-    if requested is not None and requested <= 0:
-        raise ConfigError(f"--input-size must be a positive integer, got {requested}")
+    if requested is not None and not 1 <= requested <= MAX_SIZE:
+        raise ConfigError(f"--input-size must be between 1 and {MAX_SIZE}, got {requested}")
     if sequence is None:
         return requested or len(CLASSIC_SEQUENCE[0])
     width = len(sequence[0])
+    if width > MAX_SIZE or len(sequence) > MAX_STEPS:
+        raise ConfigError(f"the sequence has {len(sequence)} steps of {width} values; explain "
+                          f"shows at most {MAX_STEPS} steps of {MAX_SIZE}")
     if requested is not None and requested != width:
         raise ConfigError(
             f"the sequence has {width} values per step but --input-size is {requested}"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+from typing import Any
 
 from lstmlab import __version__
 from lstmlab.errors import LstmlabError
@@ -55,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    previous = _handle_sigterm_like_ctrl_c()
     try:
         return int(args.func(args) or 0)
     except LstmlabError as error:
@@ -65,6 +68,36 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except (MemoryError, RuntimeError) as error:
+        if not _out_of_memory(error):
+            raise
+        first_line = (str(error).strip().splitlines() or ["MemoryError"])[0][:200]
+        print(f"lstmlab: error: out of memory; choose smaller sizes ({first_line})",
+              file=sys.stderr)
+        return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _handle_sigterm_like_ctrl_c() -> Any:
+    """SIGTERM (``kill``, schedulers) raises KeyboardInterrupt, as Ctrl-C does; training
+    turns it into a clean stop that saves last.pt. Returns the previous handler."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        return None
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` is an allocation failure (a size too large for this machine)."""
+    text = str(error)
+    return isinstance(error, MemoryError) or "can't allocate memory" in text or (
+        "out of memory" in text.lower())
 
 
 if __name__ == "__main__":

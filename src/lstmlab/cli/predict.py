@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from lstmlab.data.textfile import decoded_lines, read_lines
 from lstmlab.errors import DataError
 from lstmlab.tasks import get_task
 from lstmlab.training.runner import load_trained
@@ -34,17 +35,24 @@ def read_texts(args: argparse.Namespace) -> list[str]:
     if args.texts:
         texts = list(args.texts)
     elif args.file:
-        if not args.file.is_file():
-            raise DataError(f"input file {args.file} does not exist")
-        texts = args.file.read_text(encoding="utf-8", errors="replace").splitlines()
+        # Read as every lstmlab text file: UTF-8 only (a binary file is refused), pipes too.
+        texts = [line for _, line in read_lines(args.file)]
     elif not sys.stdin.isatty():
-        texts = sys.stdin.read().splitlines()
+        texts = _stdin_lines()
     else:
         raise DataError("give texts as arguments, with --file FILE, or on standard input")
     texts = [text for text in texts if text.strip()]
     if not texts:
         raise DataError("no text to process (the input is empty)")
     return texts
+
+
+def _stdin_lines() -> list[str]:
+    """Standard input's lines, read as files are (a text stream without bytes as it is)."""
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is None:
+        return sys.stdin.read().splitlines()
+    return [line for _, line in decoded_lines(binary, "standard input")]
 
 
 def run_predict(args: argparse.Namespace) -> int:

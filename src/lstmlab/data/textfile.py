@@ -64,7 +64,7 @@ def _open_binary(path: Path) -> IO[bytes]:
     return raw
 
 
-def _decode(path: Path, number: int, raw: bytes) -> str:
+def _decode(path: str | os.PathLike[str], number: int, raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -80,23 +80,29 @@ def _decode(path: Path, number: int, raw: bytes) -> str:
 def read_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
     """(line number from 1, line without its line end) for every line of ``path``."""
     path = Path(path)
-    number = 0
     with _open_binary(path) as file:
-        try:
-            for chunk in file:
-                if number == 0 and chunk.startswith(BOM):
-                    chunk = chunk[len(BOM) :]
-                chunk = chunk.removesuffix(b"\n").removesuffix(b"\r")
-                for piece in chunk.split(b"\r"):  # a lone CR ends a line too
-                    number += 1
-                    yield number, _decode(path, number, piece)
-        except _GZIP_ERRORS as error:
-            raise DataError(
-                f"{path}: not a valid gzip file, corrupt or truncated "
-                f"({str(error) or type(error).__name__})"
-            ) from None
-        except OSError as error:
-            raise DataError(f"{path}: cannot read: {os_reason(error)}") from None
+        yield from decoded_lines(file, path)
+
+
+def decoded_lines(file: IO[bytes], name: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
+    """The numbered lines of an open binary stream (standard input, say) under this policy;
+    errors call it ``name``."""
+    number = 0
+    try:
+        for chunk in file:
+            if number == 0 and chunk.startswith(BOM):
+                chunk = chunk[len(BOM) :]
+            chunk = chunk.removesuffix(b"\n").removesuffix(b"\r")
+            for piece in chunk.split(b"\r"):  # a lone CR ends a line too
+                number += 1
+                yield number, _decode(name, number, piece)
+    except _GZIP_ERRORS as error:
+        raise DataError(
+            f"{name}: not a valid gzip file, corrupt or truncated "
+            f"({str(error) or type(error).__name__})"
+        ) from None
+    except OSError as error:
+        raise DataError(f"{name}: cannot read: {os_reason(error)}") from None
 
 
 def read_text(path: str | os.PathLike[str]) -> str:

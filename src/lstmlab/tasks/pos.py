@@ -68,6 +68,9 @@ class PosData:
         check(self.column >= 1, "data.column must be >= 1 (column 0 holds the words)")
         check(self.corpus != "files" or bool(self.train_file and self.test_file),
               "data.corpus 'files' needs --train FILE and --test FILE")
+        check(self.corpus == "files" or not (self.train_file or self.dev_file or self.test_file),
+              "--train/--dev/--test (data.*_file) go together: give --train FILE and "
+              "--test FILE (--dev FILE is optional), or none of them for a corpus")
         check(0 < self.val_fraction < 1 and 0 < self.test_fraction < 1,
               "data.val_fraction and data.test_fraction must be in (0, 1)")
         check(self.min_freq >= 1, "data.min_freq must be >= 1")

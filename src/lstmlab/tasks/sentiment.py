@@ -21,6 +21,7 @@ from lstmlab.data.review_files import LABEL_NAMES, read_review_file
 from lstmlab.data.splits import train_val_split
 from lstmlab.data.tokenize import TOKENIZERS, get_tokenizer
 from lstmlab.data.vocab import Vocab
+from lstmlab.errors import DataError
 from lstmlab.models.sentiment import POOLINGS, SentimentClassifier
 from lstmlab.training.config import RunConfig, check
 from lstmlab.training.metrics import confusion_matrix, per_class_scores
@@ -162,6 +163,10 @@ def _load_encoded(cfg: SentimentData, data_dir: str | None):
                 (encoded.test.ids, encoded.test.labels.tolist()))
     tokenize = get_tokenizer(cfg.tokenizer)
     train_texts, train_labels = read_review_file(Path(cfg.train_file))
+    if len(set(train_labels)) < 2:
+        only = LABEL_NAMES[train_labels[0]]
+        raise DataError(f"{cfg.train_file} holds only {only} reviews; a classifier needs "
+                        "both pos and neg examples to learn from")
     test_texts, test_labels = read_review_file(Path(cfg.test_file))
     train_tokens = [tokenize(text) for text in train_texts]
     vocab = Vocab.build(train_tokens, min_freq=cfg.min_freq, max_size=cfg.max_size or None)
