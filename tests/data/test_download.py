@@ -146,3 +146,32 @@ def test_registry_urls_and_mirror(monkeypatch):
     with pytest.raises(DataError, match="unknown data set"):
         registry.get_dataset("mnist")
     assert download.USER_AGENT
+
+
+def test_a_corrupt_gzip_in_place_is_downloaded_again(server, tmp_path):
+    text = b"word NN O\n"
+    body = gzip.compress(text)
+    Handler.routes["/c.txt.gz"] = (200, body, len(body))
+    dest = tmp_path / "c.txt.gz"
+    data = bytearray(gzip.compress(text * 500))
+    data[20:40] = b"\x00" * 20  # zlib.error inside the stream, not a truncation
+    dest.write_bytes(bytes(data))
+    check = gunzipped_sha256_check(hashlib.sha256(text).hexdigest())
+    with pytest.raises(DataError, match="not a valid gzip file"):
+        check(dest)
+    fetch(f"{server}/c.txt.gz", dest, None, progress=False, check=check)
+    assert gzip.decompress(dest.read_bytes()) == text
+
+
+def test_bad_mirror_and_data_root(tmp_path, monkeypatch):
+    monkeypatch.delenv(registry.MIRROR_ENV_VAR, raising=False)
+    with pytest.raises(DataError, match="neither a URL"):
+        fetch_dataset("conll2000", tmp_path, mirror="not a url", progress=False)
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written
+    assert registry.mirror_url(str(tmp_path)) == tmp_path.resolve().as_uri()  # a folder
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    with pytest.raises(DataError, match="is a file, not a folder"):
+        fetch_dataset("conll2000", a_file, progress=False)
+    with pytest.raises(DataError, match="cannot write into"):
+        fetch(f"file://{a_file}", a_file / "below" / "x.bin", None, progress=False)

@@ -153,7 +153,7 @@ def test_read_tagged_file_dispatch(tmp_path):
     assert read_tagged_file(two, fmt="conll") == read_conll(two)
     with pytest.raises(DataError, match="format"):
         read_tagged_file(two, fmt="xml")
-    with pytest.raises(DataError, match="one.txt:1:"):
+    with pytest.raises(DataError, match=r"one\.txt:1:"):
         read_tagged_file(write(tmp_path / "one.txt", "word\n"))
 
 
@@ -202,3 +202,37 @@ def test_sniffing_conllu_by_name_and_by_content(tmp_path):
 def test_read_tagged_file_passes_the_conll_column(tmp_path):
     conll = write(tmp_path / "c.txt", CONLL)
     assert read_tagged_file(conll, column=2) == read_conll(conll, column=2)
+
+
+def _conllu(*ids):
+    return "".join(f"{i}\tw{n}\tw\tNOUN\tNN\t_\t0\tdep\t_\t_\n" for n, i in enumerate(ids))
+
+
+@pytest.mark.parametrize(("ids", "message"), [
+    (("1", "3"), r"u\.conllu:2: word id 3 out of order \(expected 2"),
+    (("1", "1"), r"u\.conllu:2: word id 1 out of order"),
+    (("2",), r"u\.conllu:1: word id 2 out of order"),
+    (("1-3", "1", "2"), r"u\.conllu:3: a multi-word token .* reaches word 3, but the sentence "
+                        r"has 2"),
+    (("1", "1-2", "1"), r"u\.conllu:2: multi-word token 1-2 must span words 2"),
+    (("1-1", "1"), r"multi-word token 1-1"),
+    (("1", "2.1", "2"), r"u\.conllu:2: empty node 2\.1 must follow word 1"),
+])
+def test_conllu_ids_are_checked(tmp_path, ids, message):
+    with pytest.raises(DataError, match=message):
+        read_conllu(write(tmp_path / "u.conllu", _conllu(*ids)))
+
+
+def test_conllu_ids_restart_in_each_sentence(tmp_path):
+    text = _conllu("0.1", "1", "1.1", "2") + "\n" + _conllu("1-2", "1", "2", "2.1")
+    assert [len(s) for s in read_conllu(write(tmp_path / "u.conllu", text))] == [2, 2]
+
+
+def test_bom_and_bad_bytes_in_tagged_files(tmp_path):
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes(b"\xef\xbb\xbfThe DT\ncat NN\n")
+    assert read_tagged_file(bom) == [TaggedSentence(["The", "cat"], ["DT", "NN"])]
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"The DT\nc\xe4t NN\n")
+    with pytest.raises(DataError, match=r"bad\.txt:2: not UTF-8"):
+        read_tagged_file(bad)

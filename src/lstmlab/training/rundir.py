@@ -9,11 +9,13 @@ any other non-empty folder, so no file of the user's is ever overwritten.
 ``--resume DIR`` continues from ``last.pt``; a run stopped before its first checkpoint has
 none, and starts again from scratch with its saved configuration.
 
-Both remove the temporary files (``.last.pt.*.tmp``) a killed checkpoint write leaves.
+Both remove the temporary files (``.last.pt.*.tmp``) a killed checkpoint write leaves. A
+run that fails before writing anything leaves no folder behind (:func:`remove_if_unused`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import stat
 import tempfile
@@ -39,6 +41,8 @@ RUN_FILES = frozenset(
 CHECKPOINTS = ("last.pt", "best.pt")
 # Temporary files of an interrupted checkpoint write (see training.checkpoint).
 _TEMPORARY = re.compile(r"\..+\.pt\..+\.tmp")
+# Run folders prepare_run_dir created in this process (a failed run removes them if empty).
+_created: set[Path] = set()
 
 
 def prepare_run_dir(run_dir: Path, resume: bool, say: Callable[[str], None] = print) -> bool:
@@ -66,6 +70,8 @@ def prepare_run_dir(run_dir: Path, resume: bool, say: Callable[[str], None] = pr
         raise ConfigError(f"--out {run_dir} is a file, not a folder")
     if kind == "dir":
         _check_reusable(run_dir, say)
+    else:
+        _created.add(run_dir.absolute())
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=run_dir):  # can we write there?
@@ -110,6 +116,15 @@ def _check_reusable(run_dir: Path, say: Callable[[str], None]) -> None:
         )
     remove_temporary_files(run_dir)
     say(f"lstmlab: reusing {run_dir}: its run stopped before its first checkpoint")
+
+
+def remove_if_unused(run_dir: Path) -> None:
+    """Remove ``run_dir`` if this process created it and a failed run left it empty."""
+    path = Path(run_dir).absolute()
+    if path in _created:
+        _created.discard(path)
+        with contextlib.suppress(OSError):
+            path.rmdir()  # only ever removes an empty folder
 
 
 def remove_temporary_files(run_dir: Path) -> None:

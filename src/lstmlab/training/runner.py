@@ -40,7 +40,7 @@ from lstmlab.training.distributed import (
     wait_for_all,
 )
 from lstmlab.training.plots import plot_history
-from lstmlab.training.rundir import prepare_run_dir, write_run_file
+from lstmlab.training.rundir import prepare_run_dir, remove_if_unused, write_run_file
 from lstmlab.training.trainer import Example, TaskAdapter, Trainer
 
 
@@ -132,6 +132,9 @@ def train_run(
             # active exception"). The wait is bounded by LSTMLAB_DIST_TIMEOUT.
             wait_for_all(ctx)
             return metrics
+    except BaseException:
+        remove_if_unused(Path(run_dir))  # a run that failed before writing leaves no folder
+        raise
     finally:
         shutdown_distributed()
 
