@@ -203,7 +203,7 @@ def resolve_config(
 def config_from_dict(task: str, data_cls: type, model_cls: type, saved: dict) -> RunConfig:
     """Rebuild a :class:`RunConfig` saved by :meth:`RunConfig.to_dict` (e.g. in a checkpoint)."""
     for section in ("data", "model", "train"):
-        if not isinstance(saved.get(section), dict):
+        if not isinstance(saved, dict) or not isinstance(saved.get(section), dict):
             raise ConfigError(f"the saved {task} configuration has no [{section}] section; it "
                               "is damaged or not from lstmlab")
     return resolve_config(task, data_cls, model_cls, None, None, base=saved)
