@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
+
+# Tiny trained runs shared by the inspect, explain and serve tests (tests/tiny_runs.py).
+pytest_plugins = ("tiny_runs",)
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +40,25 @@ def no_flush_denormal_leak() -> Iterator[None]:
     off after each test so later tests (hypothesis checks subnormals) see the default."""
     yield
     torch.set_flush_denormal(False)
+
+
+def write_imdb_archive(path: Path, reviews, extra: dict[str, bytes] | None = None) -> Path:
+    """A ``.tar.gz`` laid out as ``aclImdb_v1.tar.gz`` (plus ``extra`` members, name → bytes).
+
+    ``reviews``: (folder, class, id, rating, text) tuples, e.g. ("train", "unsup", 5, 0, "Hmm.").
+    """
+    members = {f"aclImdb/{f}/{c}/{i}_{r}.txt": t.encode() for f, c, i, r, t in reviews}
+    members["aclImdb/README"] = b"readme"
+    members.update(extra or {})
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.fixture
+def make_imdb_archive():
+    """``make(path, reviews, extra=None)`` writes a small IMDb archive."""
+    return write_imdb_archive

@@ -9,15 +9,24 @@
     classifier = lstmlab.load("runs/sentiment-best")
     classifier.predict(["A moving, funny film."])  # [{"label": "pos", "probability": ...}]
 
-Settings use the command line's ``section.key`` names (``train.lr``, ``model.pooling``).
+    lm = lstmlab.load("runs/lm-best")
+    lm.generate("This movie", tokens=30, seed=0)   # "This movie is ..."
+
+Settings use the command line's ``section.key`` names (``train.lr``, ``model.pooling``),
+as keyword arguments (``**{"train.epochs": 2}``) or as nested dicts
+(``train={"epochs": 2}``). What a loaded run can do depends on its task: each task's
+``api_*`` methods (see :class:`lstmlab.training.task.Task`) become its methods.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import nn
 
 from lstmlab.errors import ConfigError
@@ -28,12 +37,26 @@ from lstmlab.training.runner import default_run_dir, load_trained, run_task_name
 
 def train(task: str, preset: str | None = None, out: str | Path | None = None, *,
           data_dir: str | None = None, **settings: Any) -> dict[str, Any]:
-    """Train ``task`` ("sentiment" or "pos") into the run folder ``out``; return test metrics."""
+    """Train ``task`` into the run folder ``out``; return the test metrics.
+
+    ``settings``: ``**{"train.epochs": 2}`` or ``train={"epochs": 2}``.
+    """
     spec = get_task(task)
-    overrides = [f"{key}={_toml(value)}" for key, value in settings.items()]
+    overrides = [f"{key}={_toml(value)}" for key, value in _flatten(settings).items()]
     config = resolve_config(spec.name, spec.data_cls, spec.model_cls, preset, overrides)
     return train_run(spec, config, Path(out) if out else default_run_dir(task, preset),
                      data_dir=data_dir)
+
+
+def _flatten(settings: dict[str, Any]) -> dict[str, Any]:
+    """``{"train": {"epochs": 2}, "model.cell": "gru"}`` -> ``{"train.epochs": 2, ...}``."""
+    flat = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{name}": item for name, item in value.items()})
+        else:
+            flat[key] = value
+    return flat
 
 
 def _toml(value: Any) -> str:
@@ -48,36 +71,32 @@ def _toml(value: Any) -> str:
 
 @dataclass
 class Trained:
-    """A trained run: its configuration, model (eval mode, CPU) and vocabularies."""
+    """A trained run: its task, configuration, model (eval mode) and vocabularies.
+
+    Its task's API methods are its own: ``predict`` for sentiment, ``tag`` for POS,
+    ``generate`` for a language model.
+    """
 
     task: str
     config: RunConfig
     model: nn.Module
     state: dict[str, Any]
 
-    def predict(self, texts: str | list[str]) -> list[dict[str, Any]]:
-        """Sentiment: label and probability of each review."""
-        self._expect("sentiment")
-        from lstmlab.tasks.sentiment import predict_texts
-
-        return predict_texts(self.model, self.config, self.state,
-                             [texts] if isinstance(texts, str) else texts)
-
-    def tag(self, sentence: str | list[str]) -> list[tuple[str, str]]:
-        """POS: (word, tag) pairs of one sentence (a string is split into words first)."""
-        self._expect("pos")
-        from lstmlab.tasks.pos import split_words, tag_sentences
-
-        words = split_words(sentence) if isinstance(sentence, str) else sentence
-        return tag_sentences(self.model, self.config, self.state, [words])[0]
-
-    def _expect(self, task: str) -> None:
-        if self.task != task:
-            raise ConfigError(f"this is a {self.task} model, not a {task} one")
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_") or name in ("task", "config", "model", "state"):
+            raise AttributeError(name)
+        spec = get_task(self.task)
+        method = getattr(spec, f"api_{name}", None)
+        if method is None:
+            offered = [m[4:] for m in dir(spec) if m.startswith("api_")]
+            raise ConfigError(f"this is a {self.task} model; it offers "
+                              f"{', '.join(offered) or 'no methods'}, not {name}")
+        return functools.partial(method, self)
 
 
-def load(run_dir: str | Path) -> Trained:
-    """The best model of a run folder."""
+def load(run_dir: str | Path, device: str | torch.device | None = None) -> Trained:
+    """The best model of a run folder, on ``device`` (default: the CPU)."""
     task = run_task_name(Path(run_dir))
-    config, model, state = load_trained(get_task(task), Path(run_dir))
+    config, model, state = load_trained(get_task(task), Path(run_dir),
+                                        torch.device(device) if device else None)
     return Trained(task, config, model, state)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -24,19 +22,6 @@ SMALL_IMDB = [
 ]
 
 
-def write_imdb_archive(path: Path, reviews=SMALL_IMDB, extra: dict[str, bytes] | None = None):
-    """A ``.tar.gz`` laid out as ``aclImdb_v1.tar.gz`` (plus ``extra`` members, name → bytes)."""
-    members = {f"aclImdb/{f}/{c}/{i}_{r}.txt": t.encode() for f, c, i, r, t in reviews}
-    members["aclImdb/README"] = b"readme"
-    members.update(extra or {})
-    with tarfile.open(path, "w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return path
-
-
 def write_imdb_folder(root: Path, reviews=SMALL_IMDB) -> Path:
     for folder, klass, review_id, rating, text in reviews:
         directory = root / "aclImdb" / folder / klass
@@ -46,15 +31,19 @@ def write_imdb_folder(root: Path, reviews=SMALL_IMDB) -> Path:
 
 
 @pytest.fixture
-def imdb_archive(tmp_path) -> Path:
-    """A small IMDb archive (2 reviews per class and split, 3 unsup) at ``aclImdb_v1.tar.gz``."""
-    return write_imdb_archive(tmp_path / "aclImdb_v1.tar.gz")
+def make_imdb_archive(make_imdb_archive):
+    """``make(path, reviews=SMALL_IMDB, extra=None)`` writes a small IMDb archive."""
+
+    def make(path: Path, reviews=SMALL_IMDB, extra: dict[str, bytes] | None = None) -> Path:
+        return make_imdb_archive(path, reviews, extra)
+
+    return make
 
 
 @pytest.fixture
-def make_imdb_archive():
-    """``make(path, reviews=SMALL_IMDB, extra=None)`` writes a small IMDb archive."""
-    return write_imdb_archive
+def imdb_archive(tmp_path, make_imdb_archive) -> Path:
+    """A small IMDb archive (2 reviews per class and split, 3 unsup) at ``aclImdb_v1.tar.gz``."""
+    return make_imdb_archive(tmp_path / "aclImdb_v1.tar.gz")
 
 
 @pytest.fixture

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 import pytest
 import torch
-
-
-@pytest.fixture
-def require_lstmlab_lstm() -> None:
-    """Skip until the transparent LSTM (``lstmlab.nn.LSTM``) exists."""
-    try:
-        nn_module = importlib.import_module("lstmlab.nn")
-    except ImportError:
-        pytest.skip("lstmlab.nn is not importable yet")
-    if not hasattr(nn_module, "LSTM"):
-        pytest.skip("lstmlab.nn.LSTM does not exist yet")
 
 
 def padding_mask(lengths: list[int], total_length: int | None = None) -> torch.Tensor:

@@ -21,9 +21,9 @@ def char_tensor(words: list[list[list[int]]], num_chars: int) -> torch.Tensor:
     return chars
 
 
-def make_encoder(kind: str, backend: str = "torch") -> CharCNN | CharLSTM:
+def make_encoder(kind: str, cell: str = "lstm") -> CharCNN | CharLSTM:
     torch.manual_seed(0)
-    return make_char_encoder(kind, CHAR_VOCAB, char_dim=5, char_hidden=4, backend=backend)
+    return make_char_encoder(kind, CHAR_VOCAB, char_dim=5, char_hidden=4, cell=cell)
 
 
 @pytest.mark.parametrize(("kind", "output_dim"), [("cnn", 4), ("lstm", 8)])
@@ -63,8 +63,8 @@ def test_char_lstm_joins_forward_end_and_backward_start() -> None:
     torch.testing.assert_close(features[4:], outputs[0, 0, 4:])
 
 
-def test_char_lstm_backends_agree(require_lstmlab_lstm) -> None:
-    torch_encoder, lab_encoder = make_encoder("lstm"), make_encoder("lstm", backend="lstmlab")
+def test_char_lstm_backends_agree() -> None:
+    torch_encoder, lab_encoder = make_encoder("lstm"), make_encoder("lstm", cell="lstmlab")
     lab_encoder.load_state_dict(torch_encoder.state_dict())
     chars = char_tensor(WORDS, num_chars=5)
     with torch.no_grad():

@@ -9,7 +9,7 @@ from lstmlab.models.sentiment import POOLINGS, SentimentClassifier
 
 VOCAB = 20
 LENGTHS = [5, 3, 1, 4]
-PAD_SAFE_POOLINGS = ("last", "max", "mean")
+PAD_SAFE_POOLINGS = ("last", "max", "mean", "concat")
 
 
 @pytest.fixture
@@ -82,9 +82,9 @@ def test_last_pooling_joins_forward_end_and_backward_start(batch) -> None:
 
 
 @pytest.mark.parametrize("pooling", POOLINGS)
-def test_backends_agree(require_lstmlab_lstm, batch, pooling: str) -> None:
-    torch_model = make_model(pooling, num_layers=2, backend="torch")
-    lab_model = make_model(pooling, num_layers=2, backend="lstmlab")
+def test_backends_agree(batch, pooling: str) -> None:
+    torch_model = make_model(pooling, num_layers=2, cell="lstm")
+    lab_model = make_model(pooling, num_layers=2, cell="lstmlab")
     lab_model.load_state_dict(torch_model.state_dict())
     with torch.no_grad():
         torch.testing.assert_close(lab_model(*batch), torch_model(*batch))
@@ -109,7 +109,7 @@ def test_gradient_reaches_every_parameter(batch, pooling: str) -> None:
         ({"hidden_size": 0}, "hidden_size"),
         ({"dropout": 1.0}, "dropout"),
         ({"padding_idx": VOCAB}, "padding_idx"),
-        ({"backend": "keras"}, "unknown LSTM backend"),
+        ({"cell": "keras"}, "unknown recurrent cell"),
     ],
 )
 def test_rejects_bad_arguments(kwargs: dict, message: str) -> None:

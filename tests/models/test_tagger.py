@@ -132,9 +132,9 @@ def test_crf_backward_reaches_every_parameter(batch) -> None:
 
 
 @pytest.mark.parametrize("features", ["cnn+casing", "lstm"])
-def test_backends_agree(require_lstmlab_lstm, batch, features: str) -> None:
+def test_backends_agree(batch, features: str) -> None:
     torch_tagger = make_tagger(features, num_layers=2)
-    lab_tagger = make_tagger(features, num_layers=2, backend="lstmlab")
+    lab_tagger = make_tagger(features, num_layers=2, cell="lstmlab")
     lab_tagger.load_state_dict(torch_tagger.state_dict())
     inputs = model_inputs(torch_tagger, batch)
     with torch.no_grad():
@@ -177,7 +177,7 @@ def test_feature_inputs_required_when_used_and_ignored_otherwise(batch) -> None:
         ({"hidden_size": 0}, "hidden_size"),
         ({"dropout": -0.1}, "dropout"),
         ({"num_casing": -1}, "num_casing"),
-        ({"backend": "keras"}, "unknown LSTM backend"),
+        ({"cell": "keras"}, "unknown recurrent cell"),
     ],
 )
 def test_rejects_bad_arguments(kwargs: dict, message: str) -> None:

@@ -43,7 +43,7 @@ def examples():
 def test_units_are_real_tokens_only():
     batch = collate(examples())
     assert batch["mask"].sum() == 5 and batch["ids"].shape == (2, 3)
-    result = POS.adapter.step(FixedTagger().eval(), batch)
+    result = POS.step(FixedTagger().eval(), batch)
     assert result.units == 5
     assert result.correct == 4  # "dog" (position 1) is predicted NN but is VBD; the pad is ignored
 

@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from lstmlab.tasks.sentiment import SentimentAdapter, SentimentData, SentimentModel
+from lstmlab.models.sentiment import SentimentClassifierConfig
+from lstmlab.tasks.sentiment import SENTIMENT, SentimentData, SentimentTask
 from lstmlab.training.config import RunConfig, TrainConfig
 
 
@@ -43,14 +44,15 @@ def tiny_config() -> RunConfig:
     return RunConfig(
         task="sentiment",
         data=SentimentData(),
-        model=SentimentModel(),
+        model=SentimentClassifierConfig(),
         train=TrainConfig(epochs=3, batch_size=8, lr=0.01, seed=3),
     )
 
 
 @pytest.fixture
-def adapter() -> SentimentAdapter:
-    return SentimentAdapter()
+def adapter() -> SentimentTask:
+    """The task whose step the trainer runs (the sentiment one: cross-entropy per review)."""
+    return SENTIMENT
 
 
 @pytest.fixture(name="make_examples")

@@ -1,11 +1,16 @@
 import pytest
 
 from lstmlab.errors import ConfigError
-from lstmlab.tasks.pos import PosData, PosModel
-from lstmlab.tasks.sentiment import SentimentData, SentimentModel
+from lstmlab.models.sentiment import SentimentClassifierConfig
+from lstmlab.models.tagger import SequenceTaggerConfig
+from lstmlab.tasks.pos import PosData
+from lstmlab.tasks.sentiment import SentimentData
 from lstmlab.training.config import parse_override, preset_names, resolve_config
 
-TASKS = {"sentiment": (SentimentData, SentimentModel), "pos": (PosData, PosModel)}
+TASKS = {
+    "sentiment": (SentimentData, SentimentClassifierConfig),
+    "pos": (PosData, SequenceTaggerConfig),
+}
 
 
 @pytest.mark.parametrize("task", TASKS)

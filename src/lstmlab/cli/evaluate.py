@@ -39,7 +39,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                                   "vocabulary; evaluate with --file instead")
         examples, source = prepared.test, "test split"
     device = next(model.parameters()).device
-    trainer = Trainer(model, spec.adapter, config, None, device=device)
+    trainer = Trainer(model, spec, config, None, device=device)
     metrics = {"examples": len(examples), **trainer.evaluate(examples)}
     metrics.update(spec.report(model, examples, state, None, device))
     if args.json:

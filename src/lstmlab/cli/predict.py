@@ -1,36 +1,34 @@
-"""``lstmlab predict`` (sentiment) and ``lstmlab tag`` (POS) with a trained run."""
+"""Each task's prediction command with a trained run: ``predict`` (sentiment), ``tag`` (POS),
+``generate`` (language model), and any registered task's own."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from lstmlab.api import load
 from lstmlab.data.textfile import decoded_lines, read_lines
-from lstmlab.errors import DataError
-from lstmlab.tasks import get_task
-from lstmlab.training.runner import load_trained
+from lstmlab.errors import ConfigError, DataError
+from lstmlab.tasks import all_tasks, get_task
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    for command, task, help_text in (
-        ("predict", "sentiment", "label reviews with a trained sentiment run"),
-        ("tag", "pos", "tag sentences with a trained POS run"),
-    ):
-        parser = subparsers.add_parser(command, help=help_text, description=help_text + (
-            "; texts come from the arguments, --file (one a line) or standard input."))
+    for task in all_tasks():
+        if not task.predict_command:
+            continue
+        parser = subparsers.add_parser(
+            task.predict_command, help=task.predict_help, description=task.predict_help + (
+                "; texts come from the arguments, --file (one a line) or standard input."))
         parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
         parser.add_argument("texts", nargs="*", metavar="TEXT")
         parser.add_argument("--file", type=Path, help="read one text a line from FILE")
         parser.add_argument("--json", action="store_true", help="print JSON lines")
-        if task == "pos":
-            parser.add_argument("--tokenized", action="store_true",
-                                help="split on spaces only (else punctuation is split off)")
-        parser.set_defaults(func=run_predict, task=task)
+        task.add_predict_arguments(parser)
+        parser.set_defaults(func=run_predict, task=task.name)
 
 
-def read_texts(args: argparse.Namespace) -> list[str]:
+def read_texts(args: argparse.Namespace, allow_empty: bool = False) -> list[str]:
     """The texts to process: arguments, else --file, else standard input."""
     if args.texts:
         texts = list(args.texts)
@@ -39,8 +37,12 @@ def read_texts(args: argparse.Namespace) -> list[str]:
         texts = [line for _, line in read_lines(args.file)]
     elif not sys.stdin.isatty():
         texts = _stdin_lines()
+    elif allow_empty:
+        texts = [""]
     else:
         raise DataError("give texts as arguments, with --file FILE, or on standard input")
+    if allow_empty:
+        return texts or [""]
     texts = [text for text in texts if text.strip()]
     if not texts:
         raise DataError("no text to process (the input is empty)")
@@ -57,23 +59,11 @@ def _stdin_lines() -> list[str]:
 
 def run_predict(args: argparse.Namespace) -> int:
     spec = get_task(args.task)
-    config, model, state = load_trained(spec, args.run_dir)
-    texts = read_texts(args)
-    if args.task == "sentiment":
-        from lstmlab.tasks.sentiment import predict_texts
-
-        for result in predict_texts(model, config, state, texts):
-            if args.json:
-                print(json.dumps(result))
-            else:
-                print(f"{result['label']}\t{result['probability']:.3f}\t{result['text']}")
-    else:
-        from lstmlab.tasks.pos import split_words, tag_sentences
-
-        sentences = [text.split() if args.tokenized else split_words(text) for text in texts]
-        for pairs in tag_sentences(model, config, state, sentences):
-            if args.json:
-                print(json.dumps({"words": [w for w, _ in pairs], "tags": [t for _, t in pairs]}))
-            else:
-                print(" ".join(f"{word}/{tag}" for word, tag in pairs))
+    trained = load(args.run_dir)
+    if trained.task != spec.name:
+        other = get_task(trained.task)
+        hint = f"; use `lstmlab {other.predict_command}`" if other.predict_command else ""
+        raise ConfigError(f"{args.run_dir} is a {trained.task} run, not a {spec.name} "
+                          f"run{hint}")
+    spec.run_predict(trained, read_texts(args, allow_empty=spec.empty_text_allowed), args)
     return 0

@@ -1,26 +1,31 @@
-"""``lstmlab train sentiment|pos``: train a model into a run folder (or resume one)."""
+"""``lstmlab train TASK``: train a model into a run folder (or resume one), for every task."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from lstmlab.errors import ConfigError
-from lstmlab.tasks import get_task
-from lstmlab.training.config import parse_override, resolve_config
+from lstmlab.tasks import all_tasks, get_task
+from lstmlab.training.config import TrainConfig, parse_override, preset_names, resolve_config
 from lstmlab.training.runner import default_run_dir, read_run_config, train_run
+from lstmlab.training.task import Task
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "train", help="train a sentiment classifier or a POS tagger",
+        "train", help="train a model (" + ", ".join(t.name for t in all_tasks()) + ")",
         description="Train a model; results, plots and checkpoints go into a run folder.",
     )
     tasks = parser.add_subparsers(dest="task", metavar="TASK", required=True)
-    for task, help_text in (("sentiment", "IMDb (or your own labelled reviews)"),
-                            ("pos", "part-of-speech tagging (CoNLL-2000, Brown, your files)")):
-        sub = tasks.add_parser(task, help=help_text)
-        sub.add_argument("--preset", help="preset name (lab, task1, best, ...) or a TOML file")
+    for task in all_tasks():
+        sub = tasks.add_parser(task.name, help=task.help, description=task.help,
+                               epilog=settings_help(task),
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        presets = ", ".join(preset_names(task.name)) or "none shipped"
+        sub.add_argument("--preset", help=f"preset name ({presets}), a TOML file, or a run's "
+                                          "config.json")
         sub.add_argument("--set", dest="overrides", action="append", default=[],
                          metavar="SECTION.KEY=VALUE", help="override one setting (repeatable)")
         sub.add_argument("--out", type=Path,
@@ -30,37 +35,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--data-dir", help="data root (default $LSTMLAB_DATA or ~/.cache/lstmlab)")
         sub.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
         sub.add_argument("--threads", type=int, help="CPU threads for torch")
-        formats = ("'word tag' columns, CoNLL or CoNLL-U" if task == "pos"
-                   else "'pos<TAB>text' / 'neg<TAB>text' lines")
-        sub.add_argument("--train", dest="train_file", help=f"your own training file ({formats})")
-        sub.add_argument("--test", dest="test_file", help="your own test file")
-        if task == "pos":
-            sub.add_argument("--corpus", choices=("conll2000", "brown"), help="tagged corpus")
-            sub.add_argument("--dev", dest="dev_file", help="your own validation file")
+        task.add_train_arguments(sub)
         sub.set_defaults(func=run_train)
 
 
-def shortcut_overrides(args: argparse.Namespace) -> list[str]:
-    """Turn the convenience flags into ``--set`` items (they win over the preset)."""
+def settings_help(task: Task) -> str:
+    """The task's settings and their defaults, for ``lstmlab train TASK --help``."""
+    lines = ["settings (--set SECTION.KEY=VALUE; defaults shown):"]
+    for section, cls in (("data", task.data_cls), ("model", task.model_cls),
+                         ("train", TrainConfig)):
+        defaults = cls()
+        items = [f"{f.name}={getattr(defaults, f.name)!r}" for f in dataclasses.fields(cls)]
+        lines.append(f"  {section}: " + ", ".join(items))
+    return "\n".join(lines)
+
+
+def common_overrides(args: argparse.Namespace) -> list[str]:
+    """Turn the shared convenience flags into ``--set`` items (they win over the preset)."""
     items = []
     if args.device:
         items.append(f"train.device={args.device}")
     if args.threads is not None:
         items.append(f"train.threads={args.threads}")
-    if getattr(args, "corpus", None):
-        items.append(f"data.corpus={args.corpus}")
-    for name in ("train_file", "dev_file", "test_file"):
-        value = getattr(args, name, None)
-        if value:
-            items.append(f"data.{name}={Path(value).resolve()!s}")
-    if args.task == "pos" and args.train_file:
-        items.append("data.corpus=files")
     return items
 
 
 def run_train(args: argparse.Namespace) -> int:
     spec = get_task(args.task)
-    overrides = [*args.overrides, *shortcut_overrides(args)]
+    overrides = [*args.overrides, *common_overrides(args), *spec.train_overrides(args)]
     if args.resume:
         if args.preset or any(parse_override(o)[0] != "train" for o in overrides):
             raise ConfigError("--resume continues the saved configuration; only train.* "
@@ -74,4 +76,3 @@ def run_train(args: argparse.Namespace) -> int:
         run_dir = args.out or default_run_dir(spec.name, args.preset)
     train_run(spec, config, run_dir, data_dir=args.data_dir, resume=bool(args.resume))
     return 0
-

@@ -1,12 +1,15 @@
-"""Which LSTM implementation a model uses, and how models run it over padded batches.
+"""Which recurrent cell a model uses, and how models run it over padded batches.
 
-Two interchangeable backends share torch.nn.LSTM's interface:
+Three cells, chosen by name (``model.cell``), share torch.nn.LSTM's interface:
 
-- ``"torch"``:   :class:`torch.nn.LSTM` (cuDNN on GPU; the fast default)
-- ``"lstmlab"``: :class:`lstmlab.nn.LSTM`, the transparent re-implementation
+- ``"lstm"``:    :class:`torch.nn.LSTM` (oneDNN on CPU, cuDNN on GPU; the fast default)
+- ``"gru"``:     :class:`torch.nn.GRU`
+- ``"lstmlab"``: :class:`lstmlab.nn.LSTM`, the transparent LSTM: the same weights as
+  ``"lstm"`` (same parameter names), and every gate can be inspected
 
-Models always use ``batch_first=True`` and run the LSTM through :func:`run_lstm`, so
-it never reads padding.
+Models always use ``batch_first=True`` and run the cell through :func:`run_lstm`, so
+it never reads padding and every cell gives the same shapes: the final hidden state
+``h_n`` is [num_layers * D, B, H] (a GRU has no cell state; an LSTM's ``c_n`` is dropped).
 """
 
 from __future__ import annotations
@@ -16,19 +19,26 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-BACKENDS = ("torch", "lstmlab")
+CELLS = ("lstm", "gru", "lstmlab")
 
 
-def make_lstm(backend: str, **lstm_kwargs) -> nn.Module:
-    """Build an LSTM of the named backend; ``lstm_kwargs`` are torch.nn.LSTM's arguments."""
-    if backend == "torch":
-        return nn.LSTM(**lstm_kwargs)
-    if backend == "lstmlab":
+def make_rnn(cell: str, **rnn_kwargs) -> nn.Module:
+    """Build a recurrent layer stack of the named cell; ``rnn_kwargs`` are torch.nn.LSTM's."""
+    if cell == "lstm":
+        return nn.LSTM(**rnn_kwargs)
+    if cell == "gru":
+        return nn.GRU(**rnn_kwargs)
+    if cell == "lstmlab":
         # Imported here so the models do not depend on lstmlab.nn unless asked to.
         from lstmlab.nn import LSTM
 
-        return LSTM(**lstm_kwargs)
-    raise ValueError(f"unknown LSTM backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        return LSTM(**rnn_kwargs)
+    raise ValueError(f"unknown recurrent cell {cell!r}; choose one of {', '.join(CELLS)}")
+
+
+def final_hidden(state: Tensor | tuple[Tensor, Tensor]) -> Tensor:
+    """``h_n`` of an RNN's final state: an LSTM returns (h_n, c_n), a GRU h_n alone."""
+    return state[0] if isinstance(state, tuple) else state
 
 
 def run_lstm(lstm: nn.Module, inputs: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
@@ -54,9 +64,9 @@ def run_lstm(lstm: nn.Module, inputs: Tensor, lengths: Tensor) -> tuple[Tensor, 
         return run_directions_padded(lstm, inputs, lengths)
     # pack_padded_sequence wants lengths as an int64 CPU tensor.
     packed = pack_padded_sequence(inputs, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    packed_output, (h_n, _) = lstm(packed)
+    packed_output, state = lstm(packed)
     output, _ = pad_packed_sequence(packed_output, batch_first=True, total_length=inputs.size(1))
-    return output, h_n
+    return output, final_hidden(state)
 
 
 def run_directions_padded(lstm: nn.LSTM, inputs: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:

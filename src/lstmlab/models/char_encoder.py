@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from lstmlab.models.backend import make_lstm, run_lstm
+from lstmlab.models.backend import make_rnn, run_lstm
 from lstmlab.models.inputs import check_positive
 
 CHAR_ENCODERS = ("cnn", "lstm")
@@ -32,13 +32,13 @@ def make_char_encoder(
     char_dim: int,
     char_hidden: int,
     char_kernel: int = 3,
-    backend: str = "torch",
+    cell: str = "lstm",
 ) -> CharCNN | CharLSTM:
     """Build the char encoder named ``kind`` (``"cnn"`` or ``"lstm"``)."""
     if kind == "cnn":
         return CharCNN(char_vocab_size, char_dim, num_filters=char_hidden, kernel_size=char_kernel)
     if kind == "lstm":
-        return CharLSTM(char_vocab_size, char_dim, hidden_size=char_hidden, backend=backend)
+        return CharLSTM(char_vocab_size, char_dim, hidden_size=char_hidden, cell=cell)
     raise ValueError(f"unknown char encoder {kind!r}; choose one of {', '.join(CHAR_ENCODERS)}")
 
 
@@ -96,18 +96,18 @@ class CharLSTM(nn.Module):
         char_vocab_size: number of char ids (0 is padding).
         char_dim: char embedding size.
         hidden_size: LSTM hidden size per direction; output size is twice this.
-        backend: LSTM backend (see :mod:`lstmlab.models.backend`).
+        cell: ``"lstm"``, ``"gru"`` or ``"lstmlab"`` (see :mod:`lstmlab.models.backend`).
     """
 
     def __init__(
-        self, char_vocab_size: int, char_dim: int, hidden_size: int, backend: str = "torch"
+        self, char_vocab_size: int, char_dim: int, hidden_size: int, cell: str = "lstm"
     ) -> None:
         super().__init__()
         check_positive(char_vocab_size=char_vocab_size, char_dim=char_dim, hidden_size=hidden_size)
         self.output_dim = 2 * hidden_size
         self.embedding = nn.Embedding(char_vocab_size, char_dim, padding_idx=CHAR_PAD)
-        self.lstm = make_lstm(
-            backend,
+        self.lstm = make_rnn(
+            cell,
             input_size=char_dim,
             hidden_size=hidden_size,
             bidirectional=True,

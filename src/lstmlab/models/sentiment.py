@@ -12,6 +12,8 @@ the *other* reviews in its batch are. The poolings:
   after the true last token joined with the backward direction's state after token 0.
 - ``"max"``:  element-wise max over the real steps' outputs.
 - ``"mean"``: mean over the real steps' outputs.
+- ``"concat"``: ``last``, ``max`` and ``mean`` side by side (ULMFiT's concat pooling, the
+  usual head of a classifier fine-tuned from a language model).
 - ``"lab"``:  what the original lab did, kept only to show the difference: the LSTM
   runs over the padded batch *without* packing and ``h_n[-1]`` is used. That is the
   last layer's last direction: the forward state after reading all the padding, or,
@@ -22,10 +24,14 @@ the *other* reviews in its batch are. The poolings:
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor, nn
 
-from lstmlab.models.backend import make_lstm, run_lstm
+from lstmlab.errors import ConfigError
+from lstmlab.models.backend import CELLS, final_hidden, make_rnn, run_lstm
 from lstmlab.models.inputs import (
     check_ids_and_lengths,
     check_padding_idx,
@@ -33,7 +39,39 @@ from lstmlab.models.inputs import (
     check_probability,
 )
 
-POOLINGS = ("last", "max", "mean", "lab")
+POOLINGS = ("last", "max", "mean", "concat", "lab")
+
+
+@dataclass
+class SentimentClassifierConfig:
+    """The ``[model]`` settings of a sentiment run: :class:`SentimentClassifier`'s arguments.
+
+    ``init_from`` names a language-model run (``lstmlab train lm``) whose vocabulary,
+    embedding and LSTM weights the classifier starts from; its sizes must then match the
+    language model's (``embedding_dim``, ``hidden_size``, ``num_layers``, one direction).
+    """
+
+    embedding_dim: int = 128
+    hidden_size: int = 64
+    num_layers: int = 1
+    bidirectional: bool = True
+    dropout: float = 0.5
+    embedding_dropout: float = 0.5
+    pooling: str = "last"
+    cell: str = "lstm"  # "lstm", "gru" or "lstmlab" (the transparent LSTM)
+    init_from: str = ""  # a language-model run folder to start from (fine-tuning)
+
+    def validate(self) -> None:
+        for name in ("embedding_dim", "hidden_size", "num_layers"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"model.{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("dropout", "embedding_dropout"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ConfigError(f"model.{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.pooling not in POOLINGS:
+            raise ConfigError(f"model.pooling must be one of {', '.join(POOLINGS)}")
+        if self.cell not in CELLS:
+            raise ConfigError(f"model.cell must be one of {', '.join(CELLS)}")
 
 
 class SentimentClassifier(nn.Module):
@@ -48,9 +86,10 @@ class SentimentClassifier(nn.Module):
         bidirectional: whether the LSTM also reads right to left.
         dropout: dropout on the pooled features, and between LSTM layers.
         embedding_dropout: dropout on the embeddings; None means the same as ``dropout``.
-        pooling: one of ``"last"``, ``"max"``, ``"mean"``, ``"lab"`` (see the module doc).
+        pooling: one of ``"last"``, ``"max"``, ``"mean"``, ``"concat"``, ``"lab"`` (see the
+            module doc).
         padding_idx: the pad token id (its embedding stays zero), or None.
-        backend: ``"torch"`` or ``"lstmlab"`` (see :mod:`lstmlab.models.backend`).
+        cell: ``"lstm"``, ``"gru"`` or ``"lstmlab"`` (see :mod:`lstmlab.models.backend`).
     """
 
     def __init__(
@@ -66,7 +105,7 @@ class SentimentClassifier(nn.Module):
         embedding_dropout: float | None = None,
         pooling: str = "last",
         padding_idx: int | None = 0,
-        backend: str = "torch",
+        cell: str = "lstm",
     ) -> None:
         super().__init__()
         if embedding_dropout is None:
@@ -87,8 +126,8 @@ class SentimentClassifier(nn.Module):
         self.pooling = pooling
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
         self.embedding_dropout = nn.Dropout(embedding_dropout)
-        self.lstm = make_lstm(
-            backend,
+        self.lstm = make_rnn(
+            cell,
             input_size=embedding_dim,
             hidden_size=hidden_size,
             num_layers=num_layers,
@@ -99,8 +138,24 @@ class SentimentClassifier(nn.Module):
         )
         self.num_directions = 2 if bidirectional else 1
         feature_size = hidden_size if pooling == "lab" else self.num_directions * hidden_size
+        if pooling == "concat":
+            feature_size *= 3
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(feature_size, num_classes)
+
+    @classmethod
+    def from_config(cls, config: SentimentClassifierConfig, vocab_size: int,
+                    num_classes: int = 2) -> SentimentClassifier:
+        """The classifier ``config`` describes (its fields are the constructor's arguments)."""
+        settings = dataclasses.asdict(config)
+        settings.pop("init_from")  # where the weights start, not a shape
+        return cls(vocab_size, num_classes, **settings)
+
+    def param_groups(self) -> list[list[nn.Parameter]]:
+        """Bottom to top: embedding, each LSTM layer, classifier (for fine-tuning)."""
+        layers = [[p for name, p in self.lstm.named_parameters() if f"_l{k}" in name]
+                  for k in range(self.lstm.num_layers)]
+        return [list(self.embedding.parameters()), *layers, list(self.classifier.parameters())]
 
     def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:
         """Class logits for a batch of token-id sequences.
@@ -120,17 +175,20 @@ class SentimentClassifier(nn.Module):
     def pool(self, embedded: Tensor, lengths: Tensor) -> Tensor:
         """Run the LSTM and pool over time: [B, T, E], [B] -> [B, F]."""
         if self.pooling == "lab":
-            _, (h_n, _) = self.lstm(embedded)  # unpacked: reads the padding
-            return h_n[-1]
+            _, state = self.lstm(embedded)  # unpacked: reads the padding
+            return final_hidden(state)[-1]
         output, h_n = run_lstm(self.lstm, embedded, lengths)  # output: [B, T, D*H]
+        last = last_layer_final_states(h_n, self.num_directions)
         if self.pooling == "last":
-            return last_layer_final_states(h_n, self.num_directions)
+            return last
         mask = torch.arange(embedded.size(1), device=lengths.device) < lengths.unsqueeze(1)
         mask = mask.to(output.device).unsqueeze(2)  # [B, T, 1]
-        if self.pooling == "max":
-            return output.masked_fill(~mask, float("-inf")).amax(dim=1)
+        maximum = output.masked_fill(~mask, float("-inf")).amax(dim=1)
         # mean: padded outputs are zeros, so the sum only covers real steps.
-        return output.sum(dim=1) / lengths.to(output.device, output.dtype).unsqueeze(1)
+        mean = output.sum(dim=1) / lengths.to(output.device, output.dtype).unsqueeze(1)
+        if self.pooling == "concat":
+            return torch.cat([last, maximum, mean], dim=1)  # [B, 3 * D * H]
+        return maximum if self.pooling == "max" else mean
 
 
 def last_layer_final_states(h_n: Tensor, num_directions: int) -> Tensor:

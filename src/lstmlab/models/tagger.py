@@ -17,11 +17,14 @@ distributed trainer divides by the global number of real tokens.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lstmlab.models.backend import make_lstm, run_lstm
+from lstmlab.errors import ConfigError
+from lstmlab.models.backend import CELLS, make_rnn, run_lstm
 from lstmlab.models.char_encoder import make_char_encoder
 from lstmlab.models.crf import CRF, IGNORE_INDEX
 from lstmlab.models.inputs import (
@@ -32,6 +35,36 @@ from lstmlab.models.inputs import (
 )
 
 REDUCTIONS = ("mean", "sum")
+CHAR_ENCODERS = ("cnn", "lstm", "none")
+
+
+@dataclass
+class SequenceTaggerConfig:
+    """The ``[model]`` settings of a POS run (see :class:`SequenceTagger`'s arguments)."""
+
+    word_dim: int = 100
+    char_encoder: str = "cnn"  # "cnn", "lstm" or "none"
+    char_dim: int = 30
+    char_hidden: int = 50
+    casing: bool = True
+    hidden_size: int = 128
+    num_layers: int = 1
+    dropout: float = 0.5
+    word_dropout: float = 0.0  # share of training words replaced by <unk>
+    use_crf: bool = False
+    cell: str = "lstm"  # "lstm", "gru" or "lstmlab" (the transparent LSTM)
+
+    def validate(self) -> None:
+        for name in ("word_dim", "char_dim", "char_hidden", "hidden_size", "num_layers"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"model.{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("dropout", "word_dropout"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ConfigError(f"model.{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.char_encoder not in CHAR_ENCODERS:
+            raise ConfigError(f"model.char_encoder must be one of {', '.join(CHAR_ENCODERS)}")
+        if self.cell not in CELLS:
+            raise ConfigError(f"model.cell must be one of {', '.join(CELLS)}")
 
 
 class SequenceTagger(nn.Module):
@@ -56,7 +89,7 @@ class SequenceTagger(nn.Module):
         unk_index: the ``<unk>`` word id (used by word dropout).
         use_crf: CRF head instead of independent softmax per token.
         padding_idx: the pad word id (its embedding stays zero), or None.
-        backend: ``"torch"`` or ``"lstmlab"``, for every LSTM in the model.
+        cell: ``"lstm"``, ``"gru"`` or ``"lstmlab"``, for every recurrent layer in the model.
     """
 
     def __init__(
@@ -79,7 +112,7 @@ class SequenceTagger(nn.Module):
         unk_index: int = 1,
         use_crf: bool = False,
         padding_idx: int | None = 0,
-        backend: str = "torch",
+        cell: str = "lstm",
     ) -> None:
         super().__init__()
         check_positive(
@@ -113,7 +146,7 @@ class SequenceTagger(nn.Module):
                 char_dim=char_dim,
                 char_hidden=char_hidden,
                 char_kernel=char_kernel,
-                backend=backend,
+                cell=cell,
             )
             input_size += self.char_encoder.output_dim
         self.casing_embedding = None
@@ -123,8 +156,8 @@ class SequenceTagger(nn.Module):
             input_size += casing_dim
 
         self.dropout = nn.Dropout(dropout)
-        self.lstm = make_lstm(
-            backend,
+        self.lstm = make_rnn(
+            cell,
             input_size=input_size,
             hidden_size=hidden_size,
             num_layers=num_layers,
@@ -135,6 +168,21 @@ class SequenceTagger(nn.Module):
         )
         self.emission = nn.Linear(2 * hidden_size, num_tags)
         self.crf = CRF(num_tags) if use_crf else None
+
+    @classmethod
+    def from_config(cls, config: SequenceTaggerConfig, vocab_size: int, num_tags: int, *,
+                    char_vocab_size: int, num_casing: int, unk_index: int) -> SequenceTagger:
+        """The tagger ``config`` describes, for vocabularies of the given sizes."""
+        use_chars = config.char_encoder != "none"
+        return cls(
+            vocab_size, num_tags, word_dim=config.word_dim,
+            char_vocab_size=char_vocab_size if use_chars else 0, char_dim=config.char_dim,
+            char_encoder=config.char_encoder if use_chars else "cnn",
+            char_hidden=config.char_hidden, num_casing=num_casing if config.casing else 0,
+            hidden_size=config.hidden_size, num_layers=config.num_layers,
+            dropout=config.dropout, word_dropout=config.word_dropout, unk_index=unk_index,
+            use_crf=config.use_crf, cell=config.cell,
+        )
 
     def forward(
         self,

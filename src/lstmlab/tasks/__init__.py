@@ -1,16 +1,13 @@
-"""The two tasks, each a :class:`lstmlab.training.runner.TaskSpec`: data + model + metrics."""
+"""The tasks: each one module holding a :class:`~lstmlab.training.task.Task`, registered by name.
 
-from __future__ import annotations
+- :mod:`~lstmlab.tasks.sentiment`  review classification (IMDb or labelled review files)
+- :mod:`~lstmlab.tasks.pos`        part-of-speech tagging (CoNLL-2000, Brown, tagged files)
+- :mod:`~lstmlab.tasks.lm`         word-level language modelling (IMDb text or text files)
 
+A new task is a new module here (or anywhere) that subclasses ``Task`` and calls
+:func:`register_task`; see :mod:`lstmlab.tasks.registry`.
+"""
 
-def get_task(name: str):
-    """The task spec called ``name`` ("sentiment" or "pos")."""
-    if name == "sentiment":
-        from lstmlab.tasks.sentiment import SENTIMENT
+from lstmlab.tasks.registry import all_tasks, get_task, register_task, task_names, unregister_task
 
-        return SENTIMENT
-    if name == "pos":
-        from lstmlab.tasks.pos import POS
-
-        return POS
-    raise ValueError(f"unknown task {name!r}")
+__all__ = ["all_tasks", "get_task", "register_task", "task_names", "unregister_task"]

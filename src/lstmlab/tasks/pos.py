@@ -8,6 +8,8 @@ characters and casing tell the tagger what it is.
 
 from __future__ import annotations
 
+import argparse
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +31,8 @@ from lstmlab.data.tagged import (
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import DataError
 from lstmlab.models.features import NUM_CASING_CLASSES, casing_class
-from lstmlab.models.tagger import SequenceTagger
+from lstmlab.models.tagger import SequenceTagger, SequenceTaggerConfig
+from lstmlab.tasks.registry import register_task
 from lstmlab.training.config import RunConfig, check
 from lstmlab.training.metrics import (
     confusion_matrix,
@@ -37,8 +40,8 @@ from lstmlab.training.metrics import (
     per_class_scores,
 )
 from lstmlab.training.plots import plot_confusion
-from lstmlab.training.runner import Prepared
-from lstmlab.training.trainer import Example, StepResult, make_loader, to_device
+from lstmlab.training.task import Example, Prepared, StepResult, Task, file_overrides
+from lstmlab.training.trainer import make_loader, to_device
 
 CORPORA = ("conll2000", "brown", "files")
 MAX_WORD_CHARS = 24  # longer words keep their first 24 characters for the char encoder
@@ -76,32 +79,15 @@ class PosData:
         check(self.min_freq >= 1, "data.min_freq must be >= 1")
 
 
-@dataclass
-class PosModel:
-    """Settings of :class:`SequenceTagger`."""
-
-    word_dim: int = 100
-    char_encoder: str = "cnn"  # "cnn", "lstm" or "none"
-    char_dim: int = 30
-    char_hidden: int = 50
-    casing: bool = True
-    hidden_size: int = 128
-    num_layers: int = 1
-    dropout: float = 0.5
-    word_dropout: float = 0.0  # share of training words replaced by <unk>
-    use_crf: bool = False
-    backend: str = "torch"
-
-    def validate(self) -> None:
-        check(self.char_encoder in ("cnn", "lstm", "none"),
-              "model.char_encoder must be 'cnn', 'lstm' or 'none'")
-        check(self.backend in ("torch", "lstmlab"), "model.backend must be 'torch' or 'lstmlab'")
-
-
-class TaggerAdapter:
-    """Loss summed over real tokens; one unit = one real token (pads never count)."""
+class PosTask(Task):
+    """POS tagging: loss summed over real tokens; one unit = one real token (pads never count)."""
 
     name = "pos"
+    help = "part-of-speech tagging (CoNLL-2000, Brown, your own tagged files)"
+    data_cls = PosData
+    model_cls = SequenceTaggerConfig
+    predict_command = "tag"
+    predict_help = "tag sentences with a trained POS run"
 
     def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult:
         tagger = model.module if hasattr(model, "module") else model
@@ -113,13 +99,6 @@ class TaggerAdapter:
         predicted = emissions.argmax(-1) if model.training else tagger.decode(emissions, mask)
         correct = int((predicted == tags)[mask].sum())
         return StepResult(loss_sum, int(mask.sum()), correct)
-
-
-class PosTask:
-    name = "pos"
-    data_cls = PosData
-    model_cls = PosModel
-    adapter = TaggerAdapter()
 
     def prepare(self, config: RunConfig, data_dir: str | None) -> Prepared:
         cfg: PosData = config.data
@@ -140,17 +119,10 @@ class PosTask:
         )
 
     def build_model(self, config: RunConfig, state: dict[str, Any]) -> SequenceTagger:
-        m: PosModel = config.model
-        use_chars = m.char_encoder != "none"
-        return SequenceTagger(
-            len(state["vocab"]["tokens"]), len(state["tags"]["tokens"]),
-            word_dim=m.word_dim,
-            char_vocab_size=len(state["chars"]["tokens"]) if use_chars else 0,
-            char_dim=m.char_dim, char_encoder=m.char_encoder if use_chars else "cnn",
-            char_hidden=m.char_hidden, num_casing=NUM_CASING_CLASSES if m.casing else 0,
-            hidden_size=m.hidden_size, num_layers=m.num_layers, dropout=m.dropout,
-            word_dropout=m.word_dropout, unk_index=Vocab.from_dict(state["vocab"]).unk_index,
-            use_crf=m.use_crf, backend=m.backend,
+        return SequenceTagger.from_config(
+            config.model, len(state["vocab"]["tokens"]), len(state["tags"]["tokens"]),
+            char_vocab_size=len(state["chars"]["tokens"]), num_casing=NUM_CASING_CLASSES,
+            unk_index=Vocab.from_dict(state["vocab"]).unk_index,
         )
 
     def report(self, model: nn.Module, examples: list[Example], state: dict[str, Any],
@@ -178,6 +150,46 @@ class PosTask:
             f"  (misleading: {metrics['lab_padding_positions']:,} pad positions counted as "
             "correct, as the lab's padded evaluation did)",
         ]
+
+    def add_train_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--train", dest="train_file",
+                            help="your own training file ('word tag' columns, CoNLL or CoNLL-U)")
+        parser.add_argument("--test", dest="test_file", help="your own test file")
+        parser.add_argument("--dev", dest="dev_file", help="your own validation file")
+        parser.add_argument("--corpus", choices=("conll2000", "brown"), help="tagged corpus")
+
+    def train_overrides(self, args: argparse.Namespace) -> list[str]:
+        items = [f"data.corpus={args.corpus}"] if args.corpus else []
+        items += file_overrides(args, ("train_file", "dev_file", "test_file"))
+        if args.train_file:
+            items.append("data.corpus=files")
+        return items
+
+    def add_predict_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--tokenized", action="store_true",
+                            help="split on spaces only (else punctuation is split off)")
+
+    def api_tag(self, trained: Any, sentences: str | list[str] | list[list[str]]) -> Any:
+        """(word, tag) pairs of one sentence, or a list of them for a list of sentences.
+
+        A sentence is a string (split into words first) or a list of words; a list of
+        strings or of word lists is a list of sentences.
+        """
+        one = isinstance(sentences, str) or (
+            bool(sentences) and all(isinstance(w, str) for w in sentences)
+            and not _looks_like_sentences(sentences))
+        batch = [sentences] if one else list(sentences)
+        words = [split_words(s) if isinstance(s, str) else list(s) for s in batch]
+        tagged = tag_sentences(trained.model, trained.config, trained.state, words)
+        return tagged[0] if one else tagged
+
+    def run_predict(self, trained: Any, texts: list[str], args: argparse.Namespace) -> None:
+        sentences = [text.split() if args.tokenized else split_words(text) for text in texts]
+        for pairs in tag_sentences(trained.model, trained.config, trained.state, sentences):
+            if args.json:
+                print(json.dumps({"words": [w for w, _ in pairs], "tags": [t for _, t in pairs]}))
+            else:
+                print(" ".join(f"{word}/{tag}" for word, tag in pairs))
 
 
 def normalise(word: str, cfg: PosData) -> str:
@@ -306,6 +318,11 @@ def tagging_report(model: nn.Module, examples: list[Example], state: dict[str, A
     return report
 
 
+def _looks_like_sentences(items: list[str]) -> bool:
+    """A list of strings is a list of sentences when one of them holds a space."""
+    return isinstance(items, list) and any(" " in item.strip() for item in items)
+
+
 _WORD = re.compile(r"\w+(?=n't)|n't|'\w+|\w+(?:[-.]\w+)*|[^\w\s]")
 
 
@@ -331,5 +348,4 @@ def tag_sentences(model: nn.Module, config: RunConfig, state: dict[str, Any],
             for s, p in zip(sentences, predicted, strict=True)]
 
 
-
-POS = PosTask()
+POS = register_task(PosTask())

@@ -6,6 +6,8 @@ Examples are ``{"ids": LongTensor[T], "label": int}``; the model is
 
 from __future__ import annotations
 
+import argparse
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,21 +17,20 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lstmlab.data.batching import truncate
+from lstmlab.data.batching import TRUNCATE_MODES, truncate
 from lstmlab.data.imdb_encoded import load_imdb_encoded
 from lstmlab.data.review_files import LABEL_NAMES, read_review_file
 from lstmlab.data.splits import train_val_split
 from lstmlab.data.tokenize import TOKENIZERS, get_tokenizer
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import DataError
-from lstmlab.models.sentiment import POOLINGS, SentimentClassifier
+from lstmlab.models.sentiment import SentimentClassifier, SentimentClassifierConfig
+from lstmlab.tasks.registry import register_task
 from lstmlab.training.config import RunConfig, check
 from lstmlab.training.metrics import confusion_matrix, per_class_scores
 from lstmlab.training.plots import plot_confusion
-from lstmlab.training.runner import Prepared
-from lstmlab.training.trainer import Example, StepResult, make_loader, to_device
-
-TRUNCATION_MODES = ("head", "tail", "head+tail")
+from lstmlab.training.task import Example, Prepared, StepResult, Task, file_overrides
+from lstmlab.training.trainer import make_loader, to_device
 
 
 @dataclass
@@ -49,35 +50,22 @@ class SentimentData:
         check(self.tokenizer in TOKENIZERS, f"data.tokenizer must be one of {sorted(TOKENIZERS)}")
         check(self.min_freq >= 1, "data.min_freq must be >= 1")
         check(self.max_size >= 0 and self.max_len >= 0, "data.max_size/max_len must be >= 0")
-        check(self.truncate in TRUNCATION_MODES,
-              f"data.truncate must be one of {', '.join(TRUNCATION_MODES)}")
+        check(self.truncate in TRUNCATE_MODES,
+              f"data.truncate must be one of {', '.join(TRUNCATE_MODES)}")
         check(0 < self.val_fraction < 1, "data.val_fraction must be in (0, 1)")
         check(bool(self.train_file) == bool(self.test_file),
               "data.train_file and data.test_file go together")
 
 
-@dataclass
-class SentimentModel:
-    """Settings of :class:`SentimentClassifier`."""
-
-    embedding_dim: int = 128
-    hidden_size: int = 64
-    num_layers: int = 1
-    bidirectional: bool = True
-    dropout: float = 0.5
-    embedding_dropout: float = 0.5
-    pooling: str = "last"
-    backend: str = "torch"
-
-    def validate(self) -> None:
-        check(self.pooling in POOLINGS, f"model.pooling must be one of {', '.join(POOLINGS)}")
-        check(self.backend in ("torch", "lstmlab"), "model.backend must be 'torch' or 'lstmlab'")
-
-
-class SentimentAdapter:
-    """Cross-entropy over reviews; one unit = one review."""
+class SentimentTask(Task):
+    """Sentiment classification: cross-entropy over reviews; one unit = one review."""
 
     name = "sentiment"
+    help = "sentiment classification: IMDb (or your own labelled reviews)"
+    data_cls = SentimentData
+    model_cls = SentimentClassifierConfig
+    predict_command = "predict"
+    predict_help = "label reviews with a trained sentiment run"
 
     def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult:
         logits = model(batch["ids"], batch["lengths"])
@@ -86,16 +74,16 @@ class SentimentAdapter:
         correct = int((logits.argmax(dim=-1) == labels).sum())
         return StepResult(loss_sum, labels.numel(), correct)
 
-
-class SentimentTask:
-    name = "sentiment"
-    data_cls = SentimentData
-    model_cls = SentimentModel
-    adapter = SentimentAdapter()
-
     def prepare(self, config: RunConfig, data_dir: str | None) -> Prepared:
         cfg: SentimentData = config.data
-        vocab, (train_ids, train_labels), (test_ids, test_labels) = _load_encoded(cfg, data_dir)
+        given = None
+        if config.model.init_from:  # fine-tuning: the language model's words and tokenizer
+            from lstmlab.tasks.finetune import check_compatible, read_lm_run
+
+            lm_config, given = read_lm_run(config.model.init_from)
+            check_compatible(config.model, cfg.tokenizer, lm_config)
+        vocab, (train_ids, train_labels), (test_ids, test_labels) = _load_encoded(
+            cfg, data_dir, given)
         train_index, val_index = train_val_split(len(train_ids), cfg.val_fraction,
                                                  config.train.seed)
 
@@ -112,13 +100,20 @@ class SentimentTask:
         )
 
     def build_model(self, config: RunConfig, state: dict[str, Any]) -> SentimentClassifier:
-        m: SentimentModel = config.model
-        return SentimentClassifier(
-            len(state["vocab"]["tokens"]), len(LABEL_NAMES),
-            embedding_dim=m.embedding_dim, hidden_size=m.hidden_size, num_layers=m.num_layers,
-            bidirectional=m.bidirectional, dropout=m.dropout,
-            embedding_dropout=m.embedding_dropout, pooling=m.pooling, backend=m.backend,
-        )
+        return SentimentClassifier.from_config(config.model, len(state["vocab"]["tokens"]),
+                                               len(LABEL_NAMES))
+
+    def init_weights(self, model: nn.Module, config: RunConfig) -> None:
+        """Start from a language-model run's embedding and LSTM (``model.init_from``)."""
+        if config.model.init_from:
+            from lstmlab.tasks.finetune import load_encoder_weights
+
+            load_encoder_weights(model, config.model)
+
+    def param_groups(self, model: nn.Module) -> list[list[nn.Parameter]] | None:
+        """Embedding, each LSTM layer, head (see SentimentClassifier.param_groups)."""
+        groups = getattr(model, "param_groups", None)
+        return groups() if groups else None
 
     def report(self, model: nn.Module, examples: list[Example], state: dict[str, Any],
                run_dir: Path | None, device: torch.device) -> dict[str, Any]:
@@ -148,16 +143,41 @@ class SentimentTask:
                          f"{scores['recall']:.3f}  F1 {scores['f1']:.3f}  ({scores['support']:,})")
         return lines
 
+    def add_train_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--train", dest="train_file",
+                            help="your own training file ('pos<TAB>text' / 'neg<TAB>text' lines)")
+        parser.add_argument("--test", dest="test_file", help="your own test file")
+
+    def train_overrides(self, args: argparse.Namespace) -> list[str]:
+        return file_overrides(args, ("train_file", "test_file"))
+
+    def api_predict(self, trained: Any, texts: str | list[str]) -> Any:
+        """Label and probability of one review (a dict) or of each review in a list."""
+        results = predict_texts(trained.model, trained.config, trained.state,
+                                [texts] if isinstance(texts, str) else list(texts))
+        return results[0] if isinstance(texts, str) else results
+
+    def run_predict(self, trained: Any, texts: list[str], args: argparse.Namespace) -> None:
+        for result in predict_texts(trained.model, trained.config, trained.state, texts):
+            if args.json:
+                print(json.dumps(result))
+            else:
+                print(f"{result['label']}\t{result['probability']:.3f}\t{result['text']}")
+
 
 def make_example(ids: Tensor, label: int, cfg: SentimentData) -> Example:
     return {"ids": truncate(ids, cfg.max_len or None, cfg.truncate), "label": int(label)}
 
 
-def _load_encoded(cfg: SentimentData, data_dir: str | None):
-    """(vocab, (train ids, labels), (test ids, labels)) from IMDb's cache or review files."""
+def _load_encoded(cfg: SentimentData, data_dir: str | None, vocab: Vocab | None = None):
+    """(vocab, (train ids, labels), (test ids, labels)) from IMDb's cache or review files.
+
+    With ``vocab`` (a language model's), that vocabulary encodes both splits; else it is
+    built from the training reviews.
+    """
     if not cfg.train_file:
         encoded = load_imdb_encoded(data_dir, tokenizer=cfg.tokenizer, min_freq=cfg.min_freq,
-                                    max_size=cfg.max_size or None)
+                                    max_size=cfg.max_size or None, vocab=vocab)
         return (encoded.vocab,
                 (encoded.train.ids, encoded.train.labels.tolist()),
                 (encoded.test.ids, encoded.test.labels.tolist()))
@@ -169,7 +189,8 @@ def _load_encoded(cfg: SentimentData, data_dir: str | None):
                         "both pos and neg examples to learn from")
     test_texts, test_labels = read_review_file(Path(cfg.test_file))
     train_tokens = [tokenize(text) for text in train_texts]
-    vocab = Vocab.build(train_tokens, min_freq=cfg.min_freq, max_size=cfg.max_size or None)
+    if vocab is None:
+        vocab = Vocab.build(train_tokens, min_freq=cfg.min_freq, max_size=cfg.max_size or None)
     return (vocab,
             ([encode(vocab, tokens) for tokens in train_tokens], train_labels),
             ([encode(vocab, tokenize(text)) for text in test_texts], test_labels))
@@ -212,4 +233,4 @@ def predict_texts(model: nn.Module, config: RunConfig, state: dict[str, Any],
     ]
 
 
-SENTIMENT = SentimentTask()
+SENTIMENT = register_task(SentimentTask())

@@ -9,6 +9,7 @@ Presets are TOML files with the same three tables; those shipped with lstmlab li
 from __future__ import annotations
 
 import dataclasses
+import json
 import tomllib
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -28,6 +29,8 @@ class TrainConfig:
     eval_batch_size: int = 256
     optimizer: str = "adam"  # "adam" or "adamw"
     lr: float = 1e-3
+    lr_decay: float = 1.0  # each parameter group below the top: lr this many times smaller
+    gradual_unfreezing: bool = False  # epoch e trains only the top e+1 parameter groups
     weight_decay: float = 0.0
     schedule: str = "none"  # "none", "linear" (decay to 0) or "cosine", after warmup_steps
     warmup_steps: int = 0
@@ -45,6 +48,7 @@ class TrainConfig:
         check(self.eval_batch_size >= 1, "train.eval_batch_size must be >= 1")
         check(self.optimizer in ("adam", "adamw"), "train.optimizer must be 'adam' or 'adamw'")
         check(self.lr > 0, "train.lr must be > 0")
+        check(self.lr_decay >= 1, "train.lr_decay must be >= 1")
         check(self.schedule in ("none", "linear", "cosine"),
               "train.schedule must be 'none', 'linear' or 'cosine'")
         check(self.warmup_steps >= 0, "train.warmup_steps must be >= 0")
@@ -102,12 +106,22 @@ def check(condition: bool, message: str) -> None:
 def preset_names(task: str) -> list[str]:
     """Names of the presets shipped for ``task``."""
     folder = resources.files("lstmlab") / "presets" / task
+    if not folder.is_dir():
+        return []
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
 def read_preset(task: str, name_or_path: str) -> dict[str, Any]:
-    """Read a shipped preset by name, or any TOML file by path."""
+    """Read a shipped preset by name, any TOML file by path, or a run's ``config.json``.
+
+    A run folder (or its ``config.json``) repeats that run's configuration; its task must
+    be ``task``.
+    """
     path = Path(name_or_path)
+    if path.is_dir() and (path / "config.json").is_file():
+        path = path / "config.json"
+    if path.suffix == ".json":
+        return _read_run_config_preset(task, path)
     if path.suffix == ".toml" or path.exists():
         if not path.exists():
             raise ConfigError(f"preset file {path} does not exist")
@@ -122,6 +136,30 @@ def read_preset(task: str, name_or_path: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"preset {name_or_path}: invalid TOML: {error}") from None
+
+
+def _read_run_config_preset(task: str, path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"preset file {path} does not exist")
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"preset {path}: not a run configuration ({error})") from None
+    if not isinstance(saved, dict) or not all(isinstance(saved.get(k), dict)
+                                              for k in ("data", "model", "train")):
+        raise ConfigError(f"preset {path}: not a run configuration (needs data, model, train)")
+    if saved.get("task") != task:
+        raise ConfigError(f"preset {path} is a {saved.get('task')} run's, not a {task} one")
+    return {section: upgrade_section(section, dict(saved[section]))
+            for section in ("data", "model", "train")}
+
+
+def upgrade_section(section: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Settings saved by an older lstmlab, renamed: ``model.backend`` became ``model.cell``."""
+    if section == "model" and "backend" in values:
+        backend = values.pop("backend")
+        values.setdefault("cell", {"torch": "lstm"}.get(backend, backend))
+    return values
 
 
 def parse_override(item: str) -> tuple[str, str, Any]:
@@ -179,7 +217,9 @@ def resolve_config(
     raw: dict[str, dict[str, Any]] = {"data": {}, "model": {}, "train": {}}
     if base:
         for section in raw:
-            raw[section].update(base[section])
+            if not isinstance(base.get(section), dict):
+                raise ConfigError(f"the saved configuration lacks its [{section}] section")
+            raw[section].update(upgrade_section(section, dict(base[section])))
     if preset:
         for section, table in read_preset(task, preset).items():
             if section not in raw or not isinstance(table, dict):

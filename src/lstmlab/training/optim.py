@@ -19,17 +19,35 @@ from lstmlab.training.config import TrainConfig
 
 
 class RunOptimizer:
-    """A torch optimizer and its schedule, stepped and saved together."""
+    """A torch optimizer and its schedule, stepped and saved together.
 
-    def __init__(self, model: nn.Module, cfg: TrainConfig) -> None:
+    ``groups`` (bottom of the model first, e.g. embedding, LSTM, head) are the fine-tuning
+    recipe of ULMFiT (Howard & Ruder, 2018): group k of n gets the learning rate
+    ``lr / lr_decay ** (n - 1 - k)`` (discriminative learning rates), and with
+    ``gradual_unfreezing`` epoch e trains only the top e + 1 groups (the lower ones are
+    frozen: no gradient, no update).
+    """
+
+    def __init__(self, model: nn.Module, cfg: TrainConfig,
+                 groups: list[list[nn.Parameter]] | None = None) -> None:
         self.cfg = cfg
         self.parameters = [p for p in model.parameters() if p.requires_grad]
+        trainable = {id(p) for p in self.parameters}
+        self.groups = [[p for p in group if id(p) in trainable] for group in groups or []]
+        if groups is None or len(self.groups) < 2:
+            self.groups = [self.parameters]
+        grouped = {id(p) for group in self.groups for p in group}
+        if grouped != trainable:
+            raise ValueError("the parameter groups must hold every trainable parameter once")
         optimizer_cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
         fused = all(
             p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in self.parameters
         )
+        n = len(self.groups)
         self.optimizer = optimizer_cls(
-            self.parameters, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused
+            [{"params": group, "lr": cfg.lr / cfg.lr_decay ** (n - 1 - k)}
+             for k, group in enumerate(self.groups)],
+            lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused,
         )
         self.scheduler: torch.optim.lr_scheduler.LambdaLR | None = None
 
@@ -49,6 +67,15 @@ class RunOptimizer:
 
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, factor)
 
+    def start_epoch(self, epoch: int) -> None:
+        """Freeze the groups that gradual unfreezing keeps frozen in ``epoch`` (0-based)."""
+        if not self.cfg.gradual_unfreezing:
+            return
+        frozen = max(len(self.groups) - 1 - epoch, 0)
+        for k, group in enumerate(self.groups):
+            for parameter in group:
+                parameter.requires_grad_(k >= frozen)
+
     def zero_grad(self) -> None:
         self.optimizer.zero_grad(set_to_none=True)
 
@@ -62,7 +89,7 @@ class RunOptimizer:
 
     @property
     def lr(self) -> float:
-        return self.optimizer.param_groups[0]["lr"]
+        return self.optimizer.param_groups[-1]["lr"]  # the top group's
 
     def state_dict(self) -> dict[str, Any]:
         return {

@@ -10,22 +10,34 @@ matplotlib.use("Agg")  # files only: works without a display
 import matplotlib.pyplot as plt
 import numpy as np
 
+PLOTTED = (("loss", "Loss", "loss.png"), ("acc", "Accuracy", "accuracy.png"),
+           ("perplexity", "Perplexity", "perplexity.png"))
 
-def plot_history(history: list[dict[str, float]], run_dir: Path) -> list[Path]:
-    """``loss.png`` and ``accuracy.png``: train and validation per epoch."""
+
+def plot_history(history: list[dict[str, float]], run_dir: Path,
+                 best_epoch: int | None = None) -> list[Path]:
+    """``loss.png``, ``accuracy.png`` (and ``perplexity.png`` when recorded) per epoch.
+
+    The best epoch (the one whose checkpoint is kept) is marked with a dotted line.
+    """
     epochs = [record["epoch"] for record in history]
     written = []
-    for metric, title in (("loss", "Loss"), ("acc", "Accuracy")):
+    for metric, title, name in PLOTTED:
+        if not history or f"val_{metric}" not in history[0]:
+            continue
         figure, axes = plt.subplots(figsize=(6, 4))
         axes.plot(epochs, [r[f"train_{metric}"] for r in history], "o-", label="train")
         axes.plot(epochs, [r[f"val_{metric}"] for r in history], "s-", label="validation")
+        if best_epoch:
+            axes.axvline(best_epoch, color="grey", linestyle=":", label=f"best (epoch {best_epoch})")
+        axes.xaxis.get_major_locator().set_params(integer=True)
         axes.set_xlabel("epoch")
         axes.set_ylabel(title.lower())
         axes.set_title(title)
         axes.grid(alpha=0.3)
         axes.legend()
         figure.tight_layout()
-        path = Path(run_dir) / ("loss.png" if metric == "loss" else "accuracy.png")
+        path = Path(run_dir) / name
         figure.savefig(path, dpi=100)
         plt.close(figure)
         written.append(path)

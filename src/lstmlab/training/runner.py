@@ -1,7 +1,7 @@
 """A whole training run, the same for every task: data, model, trainer, test, run folder.
 
-A task is described by a :class:`TaskSpec` (see ``lstmlab.tasks``); this module does
-everything else, so sentiment classification and POS tagging share one path:
+A task is described by a :class:`~lstmlab.training.task.Task` (see ``lstmlab.tasks``);
+this module does everything else, so every task shares one path:
 
     run folder/
         config.json          the resolved configuration (what --resume reads back)
@@ -17,10 +17,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import torch
 from torch import nn
@@ -41,42 +40,11 @@ from lstmlab.training.distributed import (
 )
 from lstmlab.training.plots import plot_history
 from lstmlab.training.rundir import prepare_run_dir, remove_if_unused, write_run_file
-from lstmlab.training.trainer import Example, TaskAdapter, Trainer
+from lstmlab.training.task import Prepared, Task
+from lstmlab.training.trainer import Trainer
 
-
-@dataclass
-class Prepared:
-    """A task's data, ready for the trainer."""
-
-    train: list[Example]
-    val: list[Example]
-    test: list[Example]
-    state: dict[str, Any] = field(default_factory=dict)  # vocabularies etc., JSON-able
-    info: dict[str, Any] = field(default_factory=dict)  # sizes to print and record
-
-
-class TaskSpec(Protocol):
-    """What a task provides to the shared runner."""
-
-    name: str
-    data_cls: type
-    model_cls: type
-    adapter: TaskAdapter
-
-    def prepare(self, config: RunConfig, data_dir: str | None) -> Prepared: ...
-
-    def build_model(self, config: RunConfig, state: dict[str, Any]) -> nn.Module: ...
-
-    def report(self, model: nn.Module, examples: list[Example], state: dict[str, Any],
-               run_dir: Path | None, device: torch.device) -> dict[str, Any]:
-        """Task metrics on ``examples``; with a ``run_dir``, also its plots."""
-
-    def labelled_examples(self, config: RunConfig, state: dict[str, Any],
-                          path: Path) -> list[Example]:
-        """Examples from a user's labelled file, encoded with a trained run's vocabularies."""
-
-    def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
-        """Human-readable lines for ``lstmlab evaluate``."""
+__all__ = ["Prepared", "default_run_dir", "load_trained", "read_run_config", "run_task_name",
+           "train_run"]
 
 
 def default_run_dir(task: str, preset: str | None) -> Path:
@@ -98,12 +66,12 @@ def _read_saved_config(run_dir: Path) -> dict[str, Any]:
         saved = json.loads(read_text(path))
     except json.JSONDecodeError as error:
         raise CheckpointError(f"{path} is corrupt: {error}") from None
-    if not isinstance(saved, dict) or saved.get("task") not in ("sentiment", "pos"):
+    if not isinstance(saved, dict) or not isinstance(saved.get("task"), str):
         raise CheckpointError(f"{path} is not an lstmlab run configuration")
     return saved
 
 
-def read_run_config(spec: TaskSpec, run_dir: Path) -> RunConfig:
+def read_run_config(spec: Task, run_dir: Path) -> RunConfig:
     """The configuration a run folder was started with."""
     saved = _read_saved_config(run_dir)
     if saved.get("task") != spec.name:
@@ -112,7 +80,7 @@ def read_run_config(spec: TaskSpec, run_dir: Path) -> RunConfig:
 
 
 def train_run(
-    spec: TaskSpec,
+    spec: Task,
     config: RunConfig,
     run_dir: Path,
     *,
@@ -139,7 +107,7 @@ def train_run(
         shutdown_distributed()
 
 
-def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str | None,
+def _train_run(spec: Task, config: RunConfig, run_dir: Path, data_dir: str | None,
                resume: bool, ctx: DistContext, trainer_hook: Any) -> dict[str, Any]:
     cfg = config.train
     say = print if ctx.is_main else (lambda *args, **kwargs: None)
@@ -161,7 +129,10 @@ def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str |
                              for k, v in prepared.info.items())
         + f" ({time.perf_counter() - started:.1f}s)")
     seed_everything(cfg.seed)
-    model = spec.build_model(config, prepared.state).to(device)
+    model = spec.build_model(config, prepared.state)
+    if not resume:
+        spec.init_weights(model, config)
+    model = model.to(device)
     n_params = sum(p.numel() for p in model.parameters())
     say(f"model: {type(model).__name__}, {n_params:,} parameters")
     global_batch = cfg.batch_size * (1 if cfg.keep_global_batch else ctx.world_size)
@@ -173,7 +144,7 @@ def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str |
 
     if ctx.is_main:
         _write_run_files(run_dir, config, prepared)
-    trainer = Trainer(model, spec.adapter, config, run_dir, device=device, ctx=ctx,
+    trainer = Trainer(model, spec, config, run_dir, device=device, ctx=ctx,
                       extra_state={"state": prepared.state}, log=say)
     trainer.step_hook = trainer_hook
     history = trainer.fit(prepared.train, prepared.val,
@@ -183,15 +154,16 @@ def _train_run(spec: TaskSpec, config: RunConfig, run_dir: Path, data_dir: str |
     if ctx.is_main:  # the single final evaluation, on the best weights, by one process
         trainer.load_best()
         test = trainer.evaluate(prepared.test, desc="test", shard=False)
-        metrics = {"test_loss": test["loss"], "test_accuracy": test["accuracy"],
+        selected = spec.selection.metric
+        metrics = {**{f"test_{k}": v for k, v in test.items() if k != "units"},
                    "best_epoch": trainer.progress.best_epoch,
-                   "best_val_accuracy": trainer.progress.best_val_acc,
+                   f"best_val_{selected}": trainer.progress.best_value,
                    "train_seconds": sum(r["seconds"] for r in history),
                    "world_size": ctx.world_size, "global_batch_size": global_batch}
         metrics.update(spec.report(model, prepared.test, prepared.state, run_dir, device))
-        plot_history(history, run_dir)
+        plot_history(history, run_dir, trainer.progress.best_epoch)
         (run_dir / "test_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        say(f"test: accuracy {metrics['test_accuracy']:.4f} (best epoch "
+        say(f"test: {selected} {metrics[f'test_{selected}']:.4f} (best epoch "
             f"{metrics['best_epoch']}); results in {run_dir}")
     return metrics
 
@@ -210,7 +182,7 @@ def _write_run_files(run_dir: Path, config: RunConfig, prepared: Prepared) -> No
         write_run_file(run_dir / f"{name}.json", json.dumps(content) + "\n")
 
 
-def load_trained(spec: TaskSpec, run_dir: Path,
+def load_trained(spec: Task, run_dir: Path,
                  device: torch.device | None = None) -> tuple[RunConfig, nn.Module, dict]:
     """The best model of a finished (or interrupted) run, in eval mode."""
     run_dir = Path(run_dir)

@@ -1,7 +1,7 @@
-"""The one training loop shared by sentiment classification and POS tagging.
+"""The one training loop shared by every task.
 
-The trainer knows nothing about either task. A task adapter (see :class:`TaskAdapter`)
-turns a batch into a :class:`StepResult` — the *sum* of the loss over the batch's units
+The trainer knows nothing about any task. A task (see :class:`lstmlab.training.task.Task`)
+makes the batches and turns each into a :class:`StepResult` — the *sum* of the loss over the batch's units
 (reviews or real tokens), how many units there were and how many were predicted right.
 Dividing by the unit count summed over all processes makes one step of N processes
 exactly one step of a single process on the same global batch.
@@ -10,7 +10,8 @@ What a run folder gets (main process only):
 
     metrics.jsonl   one JSON line per epoch
     last.pt         the state to resume from (written every epoch and on Ctrl-C)
-    best.pt         the model with the best validation accuracy so far
+    best.pt         the model with the best validation metric so far (the task's selection:
+                    highest accuracy, lowest perplexity, ...)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -36,25 +37,9 @@ from lstmlab.training.checkpoint import load_checkpoint, require, save_checkpoin
 from lstmlab.training.config import RunConfig
 from lstmlab.training.distributed import DistContext, all_reduce_sum, on_main
 from lstmlab.training.optim import RunOptimizer
+from lstmlab.training.task import Example, StepResult, Task
 
-Example = dict[str, Any]
-
-
-@dataclass
-class StepResult:
-    """What one batch contributes: ``loss_sum`` (scalar) over ``units`` units."""
-
-    loss_sum: Tensor
-    units: int
-    correct: int
-
-
-class TaskAdapter(Protocol):
-    """The task-specific part of training: how a batch becomes a loss."""
-
-    name: str
-
-    def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult: ...
+__all__ = ["Example", "StepResult", "Trainer", "make_loader", "to_device"]
 
 
 @dataclass
@@ -91,7 +76,7 @@ class Progress:
 
     epoch: int = 0  # epochs completed
     batches_done: int = 0  # batches completed in the current epoch
-    best_val_acc: float = -math.inf
+    best_value: float | None = None  # the best validation value of the selection metric
     best_epoch: int = 0
     bad_epochs: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
@@ -150,7 +135,7 @@ class Trainer:
 
     Args:
         model: the module to train (already on ``device``).
-        task: the task adapter.
+        task: the task (its step, batches, metrics and selection).
         config: the resolved run configuration (its ``train`` section is used here).
         run_dir: the run folder, or None to write nothing (e.g. in a notebook).
         device: where batches go.
@@ -161,7 +146,7 @@ class Trainer:
     def __init__(
         self,
         model: nn.Module,
-        task: TaskAdapter,
+        task: Task,
         config: RunConfig,
         run_dir: Path | None,
         *,
@@ -187,7 +172,7 @@ class Trainer:
                                     else None)
             if self.ctx.enabled else model
         )
-        self.optimizer = RunOptimizer(model, self.train_cfg)
+        self.optimizer = RunOptimizer(model, self.train_cfg, task.param_groups(model))
 
     # ------------------------------------------------------------- checkpoints
     def _state(self) -> dict[str, Any]:
@@ -223,7 +208,11 @@ class Trainer:
             raise CheckpointError(f"{path} was saved for another model configuration")
         self.model.load_state_dict(record["model"])
         self.optimizer.load_state_dict(record["optimizer"])
-        self.progress = Progress(**record["progress"])
+        progress = dict(record["progress"])
+        if "best_val_acc" in progress:  # checkpoints written before tasks chose their metric
+            best = progress.pop("best_val_acc")
+            progress["best_value"] = None if best == -math.inf else best
+        self.progress = Progress(**progress)
         torch.set_rng_state(record["rng"]["torch"])
         if "cuda" in record["rng"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(record["rng"]["cuda"])
@@ -237,13 +226,15 @@ class Trainer:
     ) -> list[dict[str, float]]:
         """Train for ``train.epochs`` epochs (or until early stopping); return the history."""
         cfg = self.train_cfg
-        loader = make_loader(train_examples, cfg.batch_size * self.batch_multiplier,
-                             shuffle=True, seed=cfg.seed, bucket=cfg.bucket, ctx=self.ctx)
+        loader = self.task.make_loader(train_examples, cfg.batch_size * self.batch_multiplier,
+                                       shuffle=True, seed=cfg.seed, bucket=cfg.bucket,
+                                       ctx=self.ctx)
         self.optimizer.start_schedule(cfg.epochs * len(loader))
         if resume_from:
             self.load_resume_state(resume_from)
         with self._deferred_interrupt():
             while self.progress.epoch < cfg.epochs and not self._early_stopped():
+                self.optimizer.start_epoch(self.progress.epoch)
                 self._train_epoch(loader)
                 self._end_epoch(val_examples)
         return self.progress.history
@@ -264,6 +255,7 @@ class Trainer:
         started = time.perf_counter() - partial.pop("seconds", 0.0)
         totals = Totals(**partial)
         self.wrapped.train()
+        selected = self.task.selection.metric
         # A context manager: the bar is cleared before an error is printed, too.
         with tqdm(total=len(loader), initial=progress.batches_done, leave=False,
                   desc=f"epoch {progress.epoch + 1}/{self.train_cfg.epochs} train",
@@ -273,7 +265,8 @@ class Trainer:
                 totals.add(result, batch["ids"].shape[0])
                 progress.batches_done += 1
                 bar.update()
-                bar.set_postfix(loss=f"{totals.mean_loss:.4f}", acc=f"{totals.accuracy:.4f}")
+                shown = self.task.epoch_metrics(totals)
+                bar.set_postfix({k: f"{shown[k]:.4f}" for k in ("loss", selected)})
                 if self.step_hook is not None:
                     self.step_hook(self)
                 if self._any_stop_requested():
@@ -313,21 +306,27 @@ class Trainer:
         progress.epoch += 1
         progress.batches_done = 0
         progress.partial = {}
+        train_metrics = self.task.epoch_metrics(train)
         record = {
             "epoch": progress.epoch,
-            "train_loss": train.mean_loss,
-            "train_acc": train.accuracy,
+            "train_loss": train_metrics["loss"],
+            "train_acc": train_metrics["accuracy"],
             "val_loss": val["loss"],
             "val_acc": val["accuracy"],
+            **{f"train_{k}": v for k, v in train_metrics.items() if k not in ("loss", "accuracy")},
+            **{f"val_{k}": v for k, v in val.items() if k not in ("loss", "accuracy", "units")},
             "seconds": seconds,
             "train_examples_per_s": train.examples / max(seconds, 1e-9),
+            "train_units_per_s": train.units / max(seconds, 1e-9),
             "lr": self.optimizer.lr,
         }
         progress.history.append(record)
-        improved = val["accuracy"] > progress.best_val_acc
+        selection = self.task.selection
+        value = val[selection.metric]
+        improved = selection.better(value, progress.best_value)
         if improved:
-            progress.best_val_acc, progress.best_epoch, progress.bad_epochs = (
-                val["accuracy"], progress.epoch, 0)
+            progress.best_value, progress.best_epoch, progress.bad_epochs = (
+                value, progress.epoch, 0)
             self.save("best.pt")
         else:
             progress.bad_epochs += 1
@@ -335,10 +334,12 @@ class Trainer:
         if self.ctx.is_main and self.run_dir is not None:
             with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as file:
                 file.write(json.dumps(record) + "\n")
+        extra = "".join(f" {k} {v:.4g}" for k, v in val.items()
+                        if k not in ("loss", "accuracy", "units"))
         self.log(
             f"epoch {progress.epoch:>2}/{self.train_cfg.epochs}  "
             f"train loss {record['train_loss']:.4f} acc {record['train_acc']:.4f}  "
-            f"val loss {record['val_loss']:.4f} acc {record['val_acc']:.4f}  "
+            f"val loss {record['val_loss']:.4f} acc {record['val_acc']:.4f}{extra}  "
             f"{seconds:6.1f}s ({record['train_examples_per_s']:.0f}/s)"
             + ("  *best" if improved else "")
         )
@@ -347,14 +348,14 @@ class Trainer:
     @torch.no_grad()
     def evaluate(self, examples: list[Example], desc: str = "evaluate",
                  shard: bool = True) -> dict[str, float]:
-        """Mean loss and accuracy over ``examples``.
+        """The task's metrics (mean loss, accuracy, ...) over ``examples``, with ``units``.
 
         With ``shard`` (all processes must call it) each process evaluates its share and the
         sums are reduced; without, this process evaluates everything on its own.
         """
         ctx = self.ctx if shard else DistContext()
-        loader = make_loader(examples, self.train_cfg.eval_batch_size * ctx.world_size,
-                             shuffle=False, seed=0, ctx=ctx)
+        loader = self.task.make_loader(examples, self.train_cfg.eval_batch_size * ctx.world_size,
+                                       shuffle=False, seed=0, ctx=ctx)
         self.wrapped.eval()
         totals = Totals()
         for batch in tqdm(loader, desc=desc, leave=False, disable=not self.ctx.is_main,
@@ -362,8 +363,7 @@ class Trainer:
             batch = to_device(batch, self.device)
             totals.add(self.task.step(self.model, batch), batch["ids"].shape[0])
         totals = totals.reduced(ctx, self.device)
-        return {"loss": totals.mean_loss, "accuracy": totals.accuracy,
-                "units": totals.units}
+        return {**self.task.epoch_metrics(totals), "units": totals.units}
 
     def load_best(self) -> None:
         """Put the best checkpoint's weights back into the model (when one was written)."""

@@ -1,0 +1,61 @@
+"""The task registry: every task the command line, the API and the runner know.
+
+A task module registers its :class:`~lstmlab.training.task.Task` when it is imported
+(``SENTIMENT = register_task(SentimentTask())``). The built-in task modules are imported
+on first use; any other module can register a task of its own the same way, and from
+then on ``lstmlab train NAME``, ``evaluate``, the prediction command and ``lstmlab.train``
+/ ``lstmlab.load`` work for it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from lstmlab.errors import ConfigError
+from lstmlab.training.task import Task
+
+# Imported on first use of the registry, in the order ``lstmlab train --help`` lists them.
+BUILTIN_TASK_MODULES = ("lstmlab.tasks.sentiment", "lstmlab.tasks.pos", "lstmlab.tasks.lm")
+
+_TASKS: dict[str, Task] = {}
+_builtins_loaded = False
+
+
+def register_task(task: Task) -> Task:
+    """Add ``task`` to the registry (replacing a task of the same name); return it."""
+    if not task.name or not task.name.isidentifier():
+        raise ValueError(f"a task needs a name that is an identifier, got {task.name!r}")
+    _TASKS[task.name] = task
+    return task
+
+
+def unregister_task(name: str) -> None:
+    """Remove a task (tests register throw-away tasks)."""
+    _TASKS.pop(name, None)
+
+
+def _load_builtins() -> None:
+    global _builtins_loaded
+    if not _builtins_loaded:
+        _builtins_loaded = True
+        for module in BUILTIN_TASK_MODULES:
+            importlib.import_module(module)
+
+
+def task_names() -> list[str]:
+    """Names of every registered task, built-in ones first."""
+    _load_builtins()
+    return list(_TASKS)
+
+
+def all_tasks() -> list[Task]:
+    _load_builtins()
+    return list(_TASKS.values())
+
+
+def get_task(name: str) -> Task:
+    """The task called ``name``; ConfigError naming the known ones otherwise."""
+    _load_builtins()
+    if name not in _TASKS:
+        raise ConfigError(f"unknown task {name!r}; choose one of {', '.join(_TASKS)}")
+    return _TASKS[name]
