@@ -5,6 +5,8 @@ With no arguments it runs the classic example: ``torch.manual_seed(20)``, an
 by ``torch.randn`` of its shape and whose biases are zero, fed a four-step sequence. It prints
 the weights split per gate, then for each step the gates and states computed by
 :class:`lstmlab.nn.LSTM` beside ``torch.nn.LSTM``'s output for that step.
+
+``lstmlab explain RUN TEXT`` looks inside a trained run instead (:mod:`lstmlab.cli.explain_run`).
 """
 
 from __future__ import annotations
@@ -38,23 +40,38 @@ EQUATIONS = """\
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "explain",
-        help="show an LSTM's gates step by step (the lab's worked example)",
-        description="Run a small LSTM on a short sequence and print every gate and state at "
-        "every step, computed by lstmlab's LSTM and checked against torch.nn.LSTM.",
+        help="show an LSTM's gates step by step (the lab's worked example, or a trained run)",
+        description="Without RUN: run a small LSTM on a short sequence and print every gate "
+        "and state at every step, computed by lstmlab's LSTM and checked against "
+        "torch.nn.LSTM. With RUN TEXT: run a trained model on TEXT through the transparent "
+        "LSTM and print, per token, the most active units' gates and states.",
     )
+    parser.add_argument("run", nargs="?", metavar="RUN", help="a trained run folder (optional)")
+    parser.add_argument("texts", nargs="*", metavar="TEXT", help="with RUN: the text to explain")
     parser.add_argument("--input-size", type=int, help="features per step (default: 3)")
-    parser.add_argument("--hidden-size", type=int, default=1, help="LSTM units (default: 1)")
-    parser.add_argument("--seed", type=int, default=20, help="torch.manual_seed (default: 20)")
+    parser.add_argument("--hidden-size", type=int, help="LSTM units (default: 1)")
+    parser.add_argument("--seed", type=int, help="torch.manual_seed (default: 20)")
     parser.add_argument(
         "--sequence",
         help="the input: inline JSON such as '[[0.1,0.2,0.3],[0.4,0.5,0.6]]', or a .json/.csv "
         "file with one step per row (default: the classic four-step sequence)",
     )
     parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the gates as heatmaps")
+    from lstmlab.cli.explain_run import add_run_arguments
+
+    add_run_arguments(parser)
     parser.set_defaults(func=run_explain)
 
 
 def run_explain(args: argparse.Namespace) -> int:
+    if args.run is not None:
+        from lstmlab.cli.explain_run import explain_run
+
+        return explain_run(args)
+    if args.texts:
+        raise ConfigError("TEXT needs a RUN: lstmlab explain RUN TEXT")
+    args.hidden_size = 1 if args.hidden_size is None else args.hidden_size
+    args.seed = 20 if args.seed is None else args.seed
     sequence = read_sequence(args.sequence) if args.sequence is not None else None
     input_size = _input_size(args.input_size, sequence)
     if not 1 <= args.hidden_size <= MAX_SIZE:
@@ -233,44 +250,8 @@ def format_steps(inputs: Tensor, gates: LSTMGates, torch_outputs: Tensor) -> tup
 
 
 def plot_gates(gates: LSTMGates, path: Path) -> None:
-    """Heatmaps of i, f, g, o, c, h (units x time steps), one panel each, saved as PNG."""
-    import matplotlib
+    """Heatmaps of c, h, i, f, g, o (units x time steps), one panel each, saved as PNG."""
+    from lstmlab.inspect.heatmap import plot_heatmaps
 
-    matplotlib.use("Agg")  # no display needed
-    import matplotlib.pyplot as plt
-
-    steps, units = gates.h.shape
-    figure, axes = plt.subplots(
-        len(gates),
-        1,
-        figsize=(max(4.0, 0.6 * steps + 2), 1.0 + 0.9 * len(gates) * max(1, units / 4)),
-    )
-    titles = {
-        "i": "input gate i",
-        "f": "forget gate f",
-        "g": "candidate g",
-        "o": "output gate o",
-        "c": "cell c",
-        "h": "hidden h",
-    }
-    for axis, name, values in zip(axes, LSTMGates._fields, gates, strict=True):
-        # Gates live in (0, 1); g, c and h are signed, so centre their colour scale on zero.
-        if name in ("i", "f", "o"):
-            cmap, low, high = "viridis", 0.0, 1.0
-        else:
-            high = 1.0 if name == "g" else max(float(values.abs().max()), 1e-6)
-            cmap, low = "coolwarm", -high
-        image = axis.imshow(values.T.numpy(), aspect="auto", cmap=cmap, vmin=low, vmax=high)
-        axis.set_title(titles[name], fontsize=9)
-        axis.set_ylabel("unit")
-        axis.set_yticks(range(units))
-        axis.set_xticks(range(steps))
-        figure.colorbar(image, ax=axis)
-    axes[-1].set_xlabel("time step t")
-    figure.tight_layout()
-    try:
-        figure.savefig(path, format="png")
-    except OSError as error:
-        raise ConfigError(f"cannot write the plot to {path}: {error.strerror}") from None
-    finally:
-        plt.close(figure)
+    plot_heatmaps(gates, [f"t={t}" for t in range(gates.h.size(0))], path,
+                  "the worked example: every gate and state")

@@ -1,0 +1,110 @@
+"""Per-word evidence for a sentiment prediction, by leave-one-out occlusion, and its check.
+
+Method (leave-one-out occlusion): a review of T tokens is classified once as it is and T
+more times with one token removed (the sequence closes up; nothing replaces the token).
+The evidence of token t is
+
+    evidence_t = p(pos | review) - p(pos | review without token t)
+
+so a positive value means the token pushed the prediction towards *pos* (removing it lowers
+p(pos)), a negative one towards *neg*, and near zero that the model barely used it. It is
+exact for what it measures (no gradients or baselines), costs T extra forward passes
+(batched), and captures context: the same word can weigh differently in two reviews.
+It does not see interactions: two words that each make the other redundant both look weak.
+
+:func:`faithfulness` checks the evidence: removing the k tokens with the strongest evidence
+for the predicted label should move the probability of that label more than removing k
+random tokens.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+ProbabilityFn = Callable[[Tensor], Tensor]  # ids [B, T] -> class probabilities [B, C]
+CHUNK = 256  # occluded copies per forward pass
+
+
+@torch.no_grad()
+def occlusion_evidence(
+    probabilities: ProbabilityFn, ids: Tensor, positive_class: int = 1, unk_index: int = 1
+) -> Tensor:
+    """Leave-one-out evidence ``[T]`` of each token of ``ids`` ``[T]`` for ``positive_class``.
+
+    A one-token review is compared with the review ``[unk_index]`` (nothing is not a review).
+    """
+    full = probabilities(ids.unsqueeze(0))[0, positive_class]
+    steps = ids.numel()
+    if steps == 1:
+        return full - probabilities(torch.tensor([[unk_index]]))[0, positive_class].reshape(1)
+    keep = ~torch.eye(steps, dtype=torch.bool)  # row t: every position but t
+    occluded = ids.unsqueeze(0).expand(steps, -1)[keep].view(steps, steps - 1)  # [T, T-1]
+    without = torch.cat(
+        [probabilities(chunk)[:, positive_class] for chunk in occluded.split(CHUNK)]
+    )
+    return full - without
+
+
+def remove_positions(ids: Tensor, positions: list[int]) -> Tensor:
+    """``ids`` ``[T]`` without the given positions (at least one token is always kept)."""
+    keep = torch.ones(ids.numel(), dtype=torch.bool)
+    keep[positions] = False
+    return ids[keep] if keep.any() else ids[:1]
+
+
+@dataclass
+class Faithfulness:
+    """Mean drop in the predicted label's probability after removing k tokens."""
+
+    k: int
+    reviews: int
+    top_k_drop: float  # removing the k tokens with the most evidence for the predicted label
+    random_drop: float  # removing k random tokens (mean over the draws)
+    top_k_wins: float  # share of reviews where the top-k removal moved it more
+
+
+@torch.no_grad()
+def faithfulness(
+    probabilities: ProbabilityFn,
+    reviews: list[Tensor],
+    k: int,
+    draws: int = 5,
+    seed: int = 0,
+    positive_class: int = 1,
+) -> Faithfulness:
+    """Compare removing the top-k evidence tokens with removing k random tokens.
+
+    Args:
+        probabilities: ids ``[B, T]`` -> class probabilities ``[B, C]``.
+        reviews: token ids ``[T]`` of each review; reviews of at most k tokens are skipped.
+        k: tokens removed.
+        draws: random removals per review (their drops are averaged).
+    """
+    rng = random.Random(seed)
+    top_drops, random_drops, wins = [], [], 0
+    for ids in reviews:
+        if ids.numel() <= k:
+            continue
+        p = probabilities(ids.unsqueeze(0))[0]
+        label = int(p.argmax())
+        evidence = occlusion_evidence(probabilities, ids, positive_class)
+        # Evidence *for the predicted label*: towards pos if it is pos, towards neg otherwise.
+        support = evidence if label == positive_class else -evidence
+        top = support.topk(k).indices.tolist()
+        top_drop = float(
+            p[label] - probabilities(remove_positions(ids, top).unsqueeze(0))[0, label]
+        )
+        removed = [remove_positions(ids, rng.sample(range(ids.numel()), k)) for _ in range(draws)]
+        random_drop = float((p[label] - probabilities(torch.stack(removed))[:, label]).mean())
+        top_drops.append(top_drop)
+        random_drops.append(random_drop)
+        wins += top_drop > random_drop
+    count = len(top_drops)
+    if count == 0:
+        raise ValueError(f"no review has more than k={k} tokens")
+    return Faithfulness(k, count, sum(top_drops) / count, sum(random_drops) / count, wins / count)

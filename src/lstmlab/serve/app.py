@@ -1,0 +1,199 @@
+"""The web app of ``lstmlab serve``: one page and a JSON API over trained runs (FastAPI).
+
+Endpoints (all errors are ``{"error": "one message"}`` with a 4xx status):
+
+- ``GET  /``                                    the page (assets under ``/static``, no CDN)
+- ``GET  /api/runs``                            the runs served, their tasks and LSTM shapes
+- ``POST /api/runs/{name}/predict``             ``{"text"}`` -> the task's answer
+  (sentiment: label, probability, per-token evidence; POS: tags, probabilities, unseen words)
+- ``POST /api/runs/{name}/inside``              ``{"text", "layer", "direction"}`` -> every
+  gate and state of that LSTM layer and direction, tokens x units
+- ``GET  /api/runs/{name}/units/{unit}``        ``?layer=&direction=&gate=`` -> the tokens of a
+  validation sample where the unit is most active
+- ``GET  /openapi.json``                        the API's OpenAPI description
+
+Runs are named at start-up (``lstmlab serve RUN ...``) and requests only ever name them:
+no request can name a file on the server.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from lstmlab import __version__
+from lstmlab.errors import ConfigError, DataError, LstmlabError
+from lstmlab.inspect.tasks import Inspector
+from lstmlab.inspect.trace import GATE_NAMES
+from lstmlab.inspect.units import LazyUnitIndex
+from lstmlab.serve.requests import (
+    MAX_TEXT_CHARS,
+    ApiError,
+    InsideRequest,
+    TextRequest,
+    body_schema,
+    read_body,
+    validation_message,
+)
+
+STATIC = Path(__file__).parent / "static"
+DECIMALS = 4  # values in /inside answers
+
+
+class ServedRun:
+    """One run the server answers for: its inspector and (lazily) its unit index."""
+
+    def __init__(self, name: str, inspector: Inspector, data_dir: str | None) -> None:
+        self.name = name
+        self.inspector = inspector
+        self.units = LazyUnitIndex(inspector, data_dir)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, **self.inspector.describe()}
+
+
+def run_names(paths: list[Path]) -> list[str]:
+    """URL-safe, unique names from run folders' names (``a``, ``a-2``, ...)."""
+    names: list[str] = []
+    for path in paths:
+        base = re.sub(r"[^A-Za-z0-9._-]+", "-", path.resolve().name).strip("-.") or "run"
+        name, n = base, 1
+        while name in names:
+            n += 1
+            name = f"{base}-{n}"
+        names.append(name)
+    return names
+
+
+def create_app(runs: list[ServedRun]) -> FastAPI:
+    """The FastAPI app serving ``runs``."""
+    app = FastAPI(
+        title="lstmlab",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        description="Look inside trained LSTMs: predictions, evidence, gates.",
+    )
+    by_name = {run.name: run for run in runs}
+    add_error_handlers(app)
+
+    def find(name: str) -> ServedRun:
+        if name not in by_name:
+            raise ApiError(
+                404, f"no run named {name!r}; this server has {', '.join(by_name) or 'none'}"
+            )
+        return by_name[name]
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/api/runs", summary="The runs served")
+    def list_runs() -> dict[str, Any]:
+        return {
+            "runs": [run.describe() for run in runs],
+            "limits": {"max_text_chars": MAX_TEXT_CHARS},
+        }
+
+    @app.post(
+        "/api/runs/{name}/predict",
+        summary="The task's answer for a text",
+        openapi_extra=body_schema(TextRequest),
+    )
+    async def predict(name: str, request: Request) -> dict[str, Any]:
+        run = find(name)
+        body = await read_body(request, TextRequest)
+        return await run_in_threadpool(run.inspector.predict, body.text)
+
+    @app.post(
+        "/api/runs/{name}/inside",
+        summary="Every gate and state for a text",
+        openapi_extra=body_schema(InsideRequest),
+    )
+    async def inside(name: str, request: Request) -> dict[str, Any]:
+        run = find(name)
+        body = await read_body(request, InsideRequest)
+        return await run_in_threadpool(gates_answer, run.inspector, body)
+
+    @app.get(
+        "/api/runs/{name}/units/{unit}", summary="Validation tokens where a unit is most active"
+    )
+    def unit_matches(
+        name: str, unit: int, layer: int = 0, direction: str = "fwd", gate: str = "c"
+    ) -> dict[str, Any]:
+        run = find(name)
+        try:
+            index = run.units.get()
+        except LstmlabError as error:
+            raise ApiError(
+                503, f"the unit search needs the run's validation data: {error}"
+            ) from None
+        matches = index.search(layer, direction, gate, unit)
+        return {
+            "unit": unit,
+            "layer": layer,
+            "direction": direction,
+            "gate": gate,
+            "examples": len(index.examples),
+            "matches": [vars(match) for match in matches],
+        }
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def gates_answer(inspector: Inspector, body: InsideRequest) -> dict[str, Any]:
+    """Tokens and the chosen layer and direction's gates, each ``[T][H]``."""
+    encoded = inspector.encode(body.text)
+    gates = inspector.trace(encoded).select(body.layer, body.direction)
+    return {
+        "tokens": encoded.tokens,
+        "layer": body.layer,
+        "direction": body.direction,
+        "hidden_size": inspector.hidden_size,
+        "gates": {
+            name: getattr(gates, name).round(decimals=DECIMALS).tolist() for name in GATE_NAMES
+        },
+    }
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Every error answer is ``{"error": message}``; the server keeps serving."""
+
+    def answer(status: int, message: str) -> JSONResponse:
+        return JSONResponse({"error": message}, status_code=status)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, error: ApiError) -> JSONResponse:
+        return answer(error.status, error.message)
+
+    @app.exception_handler(ConfigError)
+    async def config_error(_: Request, error: ConfigError) -> JSONResponse:
+        return answer(422, str(error))
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, error: DataError) -> JSONResponse:
+        return answer(503, str(error))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        message = error.detail if isinstance(error.detail, str) else "request refused"
+        if error.status_code == 404 and message == "Not Found":
+            message = "no such page or endpoint"
+        return answer(error.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        return answer(422, validation_message(list(error.errors())))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        return answer(500, f"internal error: {type(error).__name__}")

@@ -1,0 +1,104 @@
+"""Reading and checking API requests: every bad request becomes one :class:`ApiError`.
+
+Limits (documented in the README): a request body of at most :data:`MAX_BODY_BYTES`, a text
+of at most :data:`MAX_TEXT_CHARS` characters. Bodies must be UTF-8 JSON objects sent with
+``Content-Type: application/json``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+
+MAX_TEXT_CHARS = 5_000  # characters of text per request
+MAX_BODY_BYTES = 64 * 1024  # JSON escapes may take 6 bytes a character
+
+
+class ApiError(Exception):
+    """A request the server refuses: HTTP ``status`` and a one-line ``message``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class TextRequest(BaseModel):
+    """The body of ``/predict``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description=f"the text, 1 to {MAX_TEXT_CHARS:,} characters")
+
+
+class InsideRequest(TextRequest):
+    """The body of ``/inside``."""
+
+    layer: int = Field(0, ge=0, description="LSTM layer, from 0")
+    direction: Literal["fwd", "bwd"] = Field("fwd", description="direction: fwd or bwd")
+
+
+Body = TypeVar("Body", bound=TextRequest)
+
+
+def body_schema(model: type[BaseModel]) -> dict:
+    """``openapi_extra`` documenting the JSON body an endpoint reads itself."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+async def read_body(request: Request, model: type[Body]) -> Body:
+    """The request's JSON body as a ``model``, or an :class:`ApiError`."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ApiError(415, "send a JSON body with Content-Type: application/json")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ApiError(400, "the request body is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise ApiError(400, f"the request body is not valid JSON: {error.msg}") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, 'the request body must be a JSON object such as {"text": "..."}')
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as error:
+        raise ApiError(422, validation_message(error.errors())) from None
+    check_text(parsed.text)
+    return parsed
+
+
+def check_text(text: str) -> None:
+    """Refuse empty, too long, or NUL-holding text."""
+    if not text.strip():
+        raise ApiError(422, "text is empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ApiError(
+            413, f"text is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}"
+        )
+    if "\x00" in text:
+        raise ApiError(422, "text holds a NUL character")
+
+
+def validation_message(errors: list[dict]) -> str:
+    """The first validation error as one line: ``field: message``."""
+    if not errors:
+        return "invalid request"
+    first = errors[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body",))
+    return f"{where}: {first.get('msg', 'invalid')}" if where else first.get("msg", "invalid")
