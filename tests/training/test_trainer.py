@@ -110,3 +110,28 @@ def test_too_few_examples_for_the_processes_is_a_config_error(make_examples):
         make_loader(
             make_examples(1, 0), 4, shuffle=True, seed=0, ctx=DistContext(rank=0, world_size=2)
         )
+
+
+def test_sigterm_stops_like_ctrl_c(tmp_path, tiny_config, adapter, fresh_trainer, make_examples,
+                                   capsys):
+    import os
+    import signal
+
+    previous = signal.getsignal(signal.SIGTERM)
+    trainer = fresh_trainer(tiny_config, adapter, tmp_path)
+    steps = []
+
+    def terminate_at_step_2(trainer):
+        steps.append(1)
+        if len(steps) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)  # what kill and schedulers send
+
+    trainer.step_hook = terminate_at_step_2
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(make_examples(40, 1), make_examples(10, 2))
+    assert trainer.progress.batches_done == 2 and (tmp_path / "last.pt").is_file()
+    out = capsys.readouterr().out
+    # Its own line (tqdm.write clears the bar first), then the "state saved" line.
+    assert "\nSIGTERM: stopping after this step" in "\n" + out
+    assert "interrupted after 2 batches of epoch 1: state saved" in out
+    assert signal.getsignal(signal.SIGTERM) == previous  # handler restored

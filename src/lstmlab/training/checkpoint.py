@@ -28,6 +28,7 @@ from lstmlab.errors import CheckpointError
 
 CHECKPOINT_FORMAT = "lstmlab-checkpoint"
 CHECKPOINT_VERSION = 1
+ZIP_MAGIC = b"PK\x03\x04"  # how every file torch.save writes begins
 
 
 def save_checkpoint(path: Path, task: str, payload: dict[str, Any]) -> None:
@@ -76,6 +77,13 @@ def load_checkpoint(path: Path, task: str | None = None) -> dict[str, Any]:
         raise CheckpointError(f"checkpoint {path} is a directory, not a file")
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
+    try:
+        with open(path, "rb") as file:
+            is_zip = file.read(4) == ZIP_MAGIC
+    except OSError as error:
+        raise CheckpointError(f"cannot read {path}: {_reason(error)}") from None
+    if not is_zip:  # torch.save writes zip archives; anything else is a foreign file
+        raise CheckpointError(f"{path} is not an lstmlab checkpoint")
     try:
         with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4 in the checkpoint"
             warnings.simplefilter("ignore")

@@ -15,7 +15,6 @@ run that fails before writing anything leaves no folder behind (:func:`remove_if
 
 from __future__ import annotations
 
-import contextlib
 import re
 import stat
 import tempfile
@@ -42,7 +41,7 @@ CHECKPOINTS = ("last.pt", "best.pt")
 # Temporary files of an interrupted checkpoint write (see training.checkpoint).
 _TEMPORARY = re.compile(r"\..+\.pt\..+\.tmp")
 # Run folders prepare_run_dir created in this process (a failed run removes them if empty).
-_created: set[Path] = set()
+_created: dict[Path, list[Path]] = {}
 
 
 def prepare_run_dir(run_dir: Path, resume: bool, say: Callable[[str], None] = print) -> bool:
@@ -71,7 +70,7 @@ def prepare_run_dir(run_dir: Path, resume: bool, say: Callable[[str], None] = pr
     if kind == "dir":
         _check_reusable(run_dir, say)
     else:
-        _created.add(run_dir.absolute())
+        _created[run_dir.absolute()] = _missing_folders(run_dir.absolute())
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=run_dir):  # can we write there?
@@ -118,13 +117,23 @@ def _check_reusable(run_dir: Path, say: Callable[[str], None]) -> None:
     say(f"lstmlab: reusing {run_dir}: its run stopped before its first checkpoint")
 
 
+def _missing_folders(path: Path) -> list[Path]:
+    """``path`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    return missing
+
+
 def remove_if_unused(run_dir: Path) -> None:
-    """Remove ``run_dir`` if this process created it and a failed run left it empty."""
-    path = Path(run_dir).absolute()
-    if path in _created:
-        _created.discard(path)
-        with contextlib.suppress(OSError):
-            path.rmdir()  # only ever removes an empty folder
+    """Remove ``run_dir`` (and the parents made for it, e.g. ``runs/``) if this process
+    created them and a failed run left them empty."""
+    for folder in _created.pop(Path(run_dir).absolute(), []):
+        try:
+            folder.rmdir()  # only ever removes an empty folder
+        except OSError:
+            return
 
 
 def remove_temporary_files(run_dir: Path) -> None:

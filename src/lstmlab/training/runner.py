@@ -60,6 +60,8 @@ def run_task_name(run_dir: Path) -> str:
 
 def _read_saved_config(run_dir: Path) -> dict[str, Any]:
     path = Path(run_dir) / "config.json"
+    if not Path(run_dir).is_dir():
+        raise CheckpointError(f"run folder {run_dir} does not exist")
     if not path.is_file():
         raise CheckpointError(f"{run_dir} is not an lstmlab run folder (no config.json)")
     try:
