@@ -75,26 +75,9 @@ class RunConfig:
         }
 
     def validate(self) -> None:
-        check_model_settings(self.model)
         for section in (self.data, self.model, self.train):
             if hasattr(section, "validate"):
                 section.validate()
-
-
-def check_model_settings(model: Any) -> None:
-    """The checks every model section shares, by setting name: sizes (``*_size``, ``*_dim``,
-    ``*_hidden``, ``num_layers``) must be >= 1, dropout rates (``*dropout``) in [0, 1)."""
-    if not dataclasses.is_dataclass(model):
-        return
-    for setting in fields(model):
-        value = getattr(model, setting.name)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            continue
-        name = f"model.{setting.name}"
-        if setting.name.endswith("dropout"):
-            check(0 <= value < 1, f"{name} must be in [0, 1), got {value}")
-        elif setting.name.endswith(("_size", "_dim", "_hidden")) or setting.name == "num_layers":
-            check(value >= 1, f"{name} must be >= 1, got {value}")
 
 
 def check(condition: bool, message: str) -> None:
