@@ -42,20 +42,22 @@ def _load_builtins() -> None:
             importlib.import_module(module)
 
 
+def all_tasks() -> list[Task]:
+    """Every registered task: the built-in ones in their order, then the others."""
+    _load_builtins()
+    builtin = [m.rsplit(".", 1)[1] for m in BUILTIN_TASK_MODULES]
+    return sorted(_TASKS.values(),
+                  key=lambda t: builtin.index(t.name) if t.name in builtin else len(builtin))
+
+
 def task_names() -> list[str]:
     """Names of every registered task, built-in ones first."""
-    _load_builtins()
-    return list(_TASKS)
-
-
-def all_tasks() -> list[Task]:
-    _load_builtins()
-    return list(_TASKS.values())
+    return [task.name for task in all_tasks()]
 
 
 def get_task(name: str) -> Task:
     """The task called ``name``; ConfigError naming the known ones otherwise."""
     _load_builtins()
     if name not in _TASKS:
-        raise ConfigError(f"unknown task {name!r}; choose one of {', '.join(_TASKS)}")
+        raise ConfigError(f"unknown task {name!r}; choose one of {', '.join(task_names())}")
     return _TASKS[name]
