@@ -110,3 +110,34 @@ def pos_run(tmp_path_factory) -> Path:
         },
     )
     return folder / "pos"
+
+
+LM_PATTERN = "the cat sat on the mat . a dog ran in the park ."
+
+
+@pytest.fixture(scope="session")
+def lm_run(tmp_path_factory) -> Path:
+    """A word language model that has learnt a repeating pattern."""
+    import lstmlab
+
+    folder = tmp_path_factory.mktemp("lm-run")
+    (folder / "train.txt").write_text((LM_PATTERN + "\n") * 120)
+    (folder / "valid.txt").write_text((LM_PATTERN + "\n") * 10)
+    lstmlab.train(
+        "lm",
+        out=folder / "lm",
+        **{
+            "data.corpus": "files",
+            "data.train_file": str(folder / "train.txt"),
+            "data.valid_file": str(folder / "valid.txt"),
+            "data.bptt": 12,
+            "model.embedding_dim": 16,
+            "model.hidden_size": 12,
+            "model.dropout": 0.0,
+            "train.epochs": 4,
+            "train.batch_size": 8,
+            "train.lr": 0.01,
+            "train.threads": 1,
+        },
+    )
+    return folder / "lm"

@@ -97,3 +97,12 @@ def test_bad_input_exits_2_with_one_line(capsys, sentiment_run, arguments, messa
 def test_a_missing_run_folder_is_one_line(capsys, tmp_path):
     assert main(["explain", str(tmp_path / "nothing"), "some text"]) == 2
     assert capsys.readouterr().err.startswith("lstmlab: error:")
+
+
+def test_a_language_model_run(capsys, lm_run):
+    capsys.readouterr()
+    assert main(["explain", str(lm_run), "the cat sat on the", "--units", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "lm run, LSTM of 1 layer(s), one direction, 12 units" in out
+    assert "likeliest next words: mat (" in out
+    assert re.search(r"^\s+0  <eos>\s", out, re.MULTILINE)

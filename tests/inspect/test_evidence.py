@@ -50,11 +50,20 @@ def test_the_deciding_word_carries_the_most_evidence(sentiment):
 
 def test_removing_the_top_evidence_moves_p_more_than_random_words(sentiment):
     test_reviews = [sentiment.encode(text).example["ids"] for _, text in reviews(40, 7)]
-    for k in (1, 2):
-        result = faithfulness(sentiment.probabilities, test_reviews, k=k, draws=5, seed=0)
-        assert result.reviews == 40
+    results = faithfulness(sentiment.probabilities, test_reviews, ks=[1, 2], draws=5, seed=0)
+    assert sorted(results) == [1, 2]
+    for k, result in results.items():
+        assert result.k == k and result.reviews == 40
         assert result.top_k_drop > result.random_drop + 0.2
         assert result.top_k_wins >= 0.9
+
+
+def test_faithfulness_skips_reviews_too_short_for_k(sentiment):
+    ids = [sentiment.encode(text).example["ids"] for text in ("great film", "a dull long plot")]
+    results = faithfulness(sentiment.probabilities, ids, ks=[1, 3])
+    assert (results[1].reviews, results[3].reviews) == (2, 1)
+    with pytest.raises(ValueError, match="k=5"):
+        faithfulness(sentiment.probabilities, ids, ks=[1, 5])
 
 
 def test_remove_positions_keeps_one_token():

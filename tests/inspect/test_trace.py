@@ -51,6 +51,18 @@ def test_outputs_equal_the_trained_lstm(which, sentiment, pos):
     )
 
 
+def test_language_model_outputs_equal_its_lstm(lm_run):
+    inspector = inspector_for(lstmlab.load(lm_run))
+    encoded = inspector.encode("the cat sat on the")
+    assert encoded.tokens[0] == "<eos>"
+    trace = inspector.trace(encoded)
+    ids = encoded.example["ids"].unsqueeze(0)
+    with torch.no_grad():
+        output, _ = inspector.model.lstm(inspector.model.embedding(ids))
+    torch.testing.assert_close(trace.output, output[0], rtol=1e-5, atol=1e-6)
+    assert trace.directions == ["fwd"]
+
+
 def test_the_gates_rebuild_the_classifiers_logits(sentiment):
     """'last' pooling: forward h after the last token, backward h after the first."""
     encoded = sentiment.encode(TEXT)

@@ -13,10 +13,10 @@ pytest.importorskip("fastapi", reason="the serve extra is not installed: pip ins
 
 
 @pytest.fixture(scope="session")
-def app(sentiment_run, pos_run):
+def app(sentiment_run, pos_run, lm_run):
     from lstmlab.serve import load_app
 
-    return load_app([sentiment_run, pos_run])
+    return load_app([sentiment_run, pos_run, lm_run])
 
 
 @pytest.fixture(scope="session")

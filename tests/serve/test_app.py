@@ -28,6 +28,7 @@ def test_runs_are_listed_by_name_with_their_lstm(client):
             "hidden_size": 10,
         },
         {"name": "pos", "task": "pos", "layers": 1, "directions": ["fwd", "bwd"], "hidden_size": 8},
+        {"name": "lm", "task": "lm", "layers": 1, "directions": ["fwd"], "hidden_size": 12},
     ]
 
 
@@ -62,6 +63,32 @@ def test_inside_returns_every_gate_of_the_chosen_layer(client, sentiment_run):
         values = answer["gates"][name]
         assert len(values) == len(answer["tokens"]) and len(values[0]) == 10
         torch.testing.assert_close(torch.tensor(values), getattr(gates, name), rtol=0, atol=1e-4)
+
+
+def test_language_model_next_words_and_token_probabilities(client):
+    answer = client.post("/api/runs/lm/predict", json={"text": "the cat sat on the"}).json()
+    assert answer["tokens"] == ["<eos>", "the", "cat", "sat", "on", "the"]
+    assert answer["next_words"][0]["word"] == "mat" and answer["next_words"][0]["probability"] > 0.5
+    probabilities = [w["probability"] for w in answer["next_words"]]
+    assert probabilities == sorted(probabilities, reverse=True) and sum(probabilities) <= 1.0001
+    assert answer["token_probabilities"][0] is None
+    assert all(p > 0.5 for p in answer["token_probabilities"][2:])  # the pattern, learnt
+
+
+def test_language_model_generates_and_others_refuse(client):
+    body = {"text": "a dog", "tokens": 6, "temperature": 0.5, "seed": 3}
+    first = client.post("/api/runs/lm/generate", json=body).json()
+    assert first["prompt"] == ["a", "dog"] and len(first["words"]) == 6
+    assert first["words"][:3] == ["ran", "in", "the"]
+    assert client.post("/api/runs/lm/generate", json=body).json() == first  # same seed
+    for bad, message in (({"tokens": 0}, "tokens"), ({"temperature": 0}, "temperature")):
+        response = client.post("/api/runs/lm/generate", json={**body, **bad})
+        assert response.status_code == 422 and message in response.json()["error"]
+    response = client.post("/api/runs/sentiment/generate", json={"text": "a dog"})
+    assert response.status_code == 422
+    assert response.json()["error"] == (
+        "sentiment is a sentiment run: only language models generate text"
+    )
 
 
 def test_unit_search_lists_validation_tokens(client):

@@ -133,3 +133,24 @@ def test_a_bad_request_shows_the_servers_message(page):
     analyse(page, "sentiment", "a dull film")  # and the page still works
     wait(page).until(EC.text_to_be_present_in_element((By.ID, "label"), "neg"))
     assert not page.find_element(By.ID, "error").is_displayed()
+
+
+def test_language_model_next_words_and_generation(page, client):
+    analyse(page, "lm", "a dog ran in")
+    rows = wait(page).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#next-words tr")[1:])
+    expected = client.post("/api/runs/lm/predict", json={"text": "a dog ran in"}).json()
+    assert [row.find_element(By.TAG_NAME, "td").text for row in rows] == [
+        w["word"] for w in expected["next_words"]
+    ]
+    assert [o.text for o in Select(page.find_element(By.ID, "direction")).options] == ["forward"]
+    temperature = page.find_element(By.ID, "temperature")
+    temperature.clear()
+    temperature.send_keys("0.5")
+    page.find_element(By.ID, "generate").click()
+    wait(page).until(EC.text_to_be_present_in_element((By.ID, "generated"), "▸"))
+    generated = client.post(
+        "/api/runs/lm/generate", json={"text": "a dog ran in", "temperature": 0.5}
+    ).json()
+    assert page.find_element(By.ID, "generated").text == (
+        f"a dog ran in ▸ {' '.join(generated['words'])}"
+    )

@@ -90,6 +90,10 @@ def format_prediction(prediction: dict[str, Any]) -> str:
         return "tags: " + " ".join(
             f"{w}/{t}" for w, t in zip(prediction["tokens"], prediction["tags"], strict=True)
         )
+    if prediction["task"] == "lm":
+        return "likeliest next words: " + ", ".join(
+            f"{w['word']} ({w['probability']:.3f})" for w in prediction["next_words"][:5]
+        )
     return ""
 
 

@@ -20,7 +20,7 @@ random tokens.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -72,39 +72,53 @@ class Faithfulness:
 def faithfulness(
     probabilities: ProbabilityFn,
     reviews: list[Tensor],
-    k: int,
+    ks: Sequence[int],
     draws: int = 5,
     seed: int = 0,
     positive_class: int = 1,
-) -> Faithfulness:
-    """Compare removing the top-k evidence tokens with removing k random tokens.
+) -> dict[int, Faithfulness]:
+    """Compare removing the top-k evidence tokens with removing k random tokens, per k.
 
     Args:
         probabilities: ids ``[B, T]`` -> class probabilities ``[B, C]``.
-        reviews: token ids ``[T]`` of each review; reviews of at most k tokens are skipped.
-        k: tokens removed.
-        draws: random removals per review (their drops are averaged).
+        reviews: token ids ``[T]`` of each review; for each k, reviews of at most k tokens
+            are skipped.
+        ks: the numbers of tokens removed.
+        draws: random removals per review and k (their drops are averaged).
+
+    Returns:
+        ``{k: Faithfulness}``.
     """
     rng = random.Random(seed)
-    top_drops, random_drops, wins = [], [], 0
+    drops: dict[int, list[tuple[float, float]]] = {k: [] for k in ks}
     for ids in reviews:
-        if ids.numel() <= k:
+        if ids.numel() <= min(ks):
             continue
         p = probabilities(ids.unsqueeze(0))[0]
         label = int(p.argmax())
         evidence = occlusion_evidence(probabilities, ids, positive_class)
         # Evidence *for the predicted label*: towards pos if it is pos, towards neg otherwise.
         support = evidence if label == positive_class else -evidence
-        top = support.topk(k).indices.tolist()
-        top_drop = float(
-            p[label] - probabilities(remove_positions(ids, top).unsqueeze(0))[0, label]
+        for k in ks:
+            if ids.numel() <= k:
+                continue
+            without_top = remove_positions(ids, support.topk(k).indices.tolist())
+            top_drop = float(p[label] - probabilities(without_top.unsqueeze(0))[0, label])
+            removed = [
+                remove_positions(ids, rng.sample(range(ids.numel()), k)) for _ in range(draws)
+            ]
+            random_drop = float((p[label] - probabilities(torch.stack(removed))[:, label]).mean())
+            drops[k].append((top_drop, random_drop))
+    results = {}
+    for k, pairs in drops.items():
+        if not pairs:
+            raise ValueError(f"no review has more than k={k} tokens")
+        count = len(pairs)
+        results[k] = Faithfulness(
+            k,
+            count,
+            sum(top for top, _ in pairs) / count,
+            sum(rand for _, rand in pairs) / count,
+            sum(top > rand for top, rand in pairs) / count,
         )
-        removed = [remove_positions(ids, rng.sample(range(ids.numel()), k)) for _ in range(draws)]
-        random_drop = float((p[label] - probabilities(torch.stack(removed))[:, label]).mean())
-        top_drops.append(top_drop)
-        random_drops.append(random_drop)
-        wins += top_drop > random_drop
-    count = len(top_drops)
-    if count == 0:
-        raise ValueError(f"no review has more than k={k} tokens")
-    return Faithfulness(k, count, sum(top_drops) / count, sum(random_drops) / count, wins / count)
+    return results

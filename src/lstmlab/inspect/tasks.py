@@ -241,9 +241,79 @@ class PosInspector(Inspector):
         }
 
 
+class LmInspector(Inspector):
+    """Language models: the next-word distribution after a text, and generation."""
+
+    task = "lm"
+    TOP_WORDS = 10
+
+    def __init__(self, trained: Any) -> None:
+        super().__init__(trained)
+        from lstmlab.data.tokenize import get_tokenizer
+        from lstmlab.data.vocab import Vocab
+        from lstmlab.tasks.lm import EOS, SPECIALS
+
+        self.vocab = Vocab.from_dict(self.state["vocab"])
+        self.tokenize = get_tokenizer(self.config.data.tokenizer)
+        self.eos = EOS
+        self.never = [self.vocab.index(t) for t in SPECIALS if t in self.vocab]
+
+    def encode(self, text: str) -> Encoded:
+        """``<eos>`` (a document start, as the model was trained) and then the text's tokens."""
+        tokens = [self.eos, *self.tokenize(text)]
+        return Encoded(tokens, {"ids": torch.tensor(self.vocab.encode(tokens))})
+
+    def lstm_input(self, batch: Example) -> Tensor:
+        return self.model.embedding(batch["ids"])
+
+    @torch.no_grad()
+    def predict(self, text: str) -> dict[str, Any]:
+        """The likeliest next words, and how likely each word of the text was in its place."""
+        encoded = self.encode(text)
+        ids = encoded.example["ids"]
+        features, _ = self.model(ids.unsqueeze(0))
+        log_probs = self.model.log_probs(features[0])  # [T, V]: the word after each position
+        last = log_probs[-1].clone()
+        last[self.never] = float("-inf")
+        top = last.topk(min(self.TOP_WORDS, last.numel() - len(self.never)))
+        seen = log_probs[:-1].gather(1, ids[1:].unsqueeze(1)).squeeze(1).exp()
+        return {
+            "task": self.task,
+            "tokens": encoded.tokens,
+            "unseen": (ids == self.vocab.unk_index).tolist(),
+            "next_words": [
+                {"word": self.vocab.tokens[i], "probability": round(float(p), 5)}
+                for i, p in zip(top.indices.tolist(), top.values.exp().tolist(), strict=True)
+            ],
+            # P(token t | the tokens before it); none for the <eos> the model starts from.
+            "token_probabilities": [None, *(round(float(p), 5) for p in seen)],
+        }
+
+    def generate(
+        self, text: str, tokens: int, temperature: float, top_k: int, seed: int
+    ) -> dict[str, Any]:
+        """``tokens`` words sampled after ``text`` (see :func:`lstmlab.tasks.lm.generate`)."""
+        from lstmlab.tasks.lm import generate
+
+        words = list(
+            generate(
+                self.model,
+                self.config,
+                self.state,
+                text,
+                tokens=tokens,
+                temperature=temperature,
+                top_k=top_k,
+                seed=seed,
+            )
+        )
+        return {"task": self.task, "prompt": self.tokenize(text), "words": words}
+
+
 INSPECTORS: dict[str, type[Inspector]] = {
     SentimentInspector.task: SentimentInspector,
     PosInspector.task: PosInspector,
+    LmInspector.task: LmInspector,
 }
 
 

@@ -8,6 +8,8 @@ Endpoints (all errors are ``{"error": "one message"}`` with a 4xx status):
   (sentiment: label, probability, per-token evidence; POS: tags, probabilities, unseen words)
 - ``POST /api/runs/{name}/inside``              ``{"text", "layer", "direction"}`` -> every
   gate and state of that LSTM layer and direction, tokens x units
+- ``POST /api/runs/{name}/generate``            language models: ``{"text", "tokens",
+  "temperature", "top_k", "seed"}`` -> sampled words
 - ``GET  /api/runs/{name}/units/{unit}``        ``?layer=&direction=&gate=`` -> the tokens of a
   validation sample where the unit is most active
 - ``GET  /openapi.json``                        the API's OpenAPI description
@@ -37,6 +39,7 @@ from lstmlab.inspect.units import LazyUnitIndex
 from lstmlab.serve.requests import (
     MAX_TEXT_CHARS,
     ApiError,
+    GenerateRequest,
     InsideRequest,
     TextRequest,
     body_schema,
@@ -122,6 +125,22 @@ def create_app(runs: list[ServedRun]) -> FastAPI:
         run = find(name)
         body = await read_body(request, InsideRequest)
         return await run_in_threadpool(gates_answer, run.inspector, body)
+
+    @app.post(
+        "/api/runs/{name}/generate",
+        summary="Language models: continue a text",
+        openapi_extra=body_schema(GenerateRequest),
+    )
+    async def generate(name: str, request: Request) -> dict[str, Any]:
+        run = find(name)
+        body = await read_body(request, GenerateRequest)
+        if not hasattr(run.inspector, "generate"):
+            raise ApiError(
+                422, f"{name} is a {run.inspector.task} run: only language models generate text"
+            )
+        return await run_in_threadpool(
+            run.inspector.generate, body.text, body.tokens, body.temperature, body.top_k, body.seed
+        )
 
     @app.get(
         "/api/runs/{name}/units/{unit}", summary="Validation tokens where a unit is most active"

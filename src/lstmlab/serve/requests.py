@@ -41,6 +41,18 @@ class InsideRequest(TextRequest):
     direction: Literal["fwd", "bwd"] = Field("fwd", description="direction: fwd or bwd")
 
 
+MAX_GENERATED = 200  # words one /generate request may ask for
+
+
+class GenerateRequest(TextRequest):
+    """The body of ``/generate`` (language-model runs)."""
+
+    tokens: int = Field(30, ge=1, le=MAX_GENERATED, description="words to sample")
+    temperature: float = Field(1.0, gt=0, le=10, description="softmax temperature")
+    top_k: int = Field(0, ge=0, description="sample among the k likeliest words (0: all)")
+    seed: int = Field(0, ge=0, lt=2**63, description="random seed")
+
+
 Body = TypeVar("Body", bound=TextRequest)
 
 

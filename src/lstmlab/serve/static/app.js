@@ -125,7 +125,60 @@ function renderPos(answer, panel) {
     "characters and casing to go on."));
 }
 
-const PANELS = { sentiment: renderSentiment, pos: renderPos };
+function renderLm(answer, panel) {
+  // How likely each word was in its place (darker: more surprising), then the next words.
+  const words = el("div", { id: "lm-tokens", class: "evidence" });
+  answer.tokens.forEach((token, t) => {
+    const p = answer.token_probabilities[t];
+    const word = el("span", {
+      class: "word", title: p === null ? "document start" : `P = ${p.toFixed(4)}`,
+    }, token);
+    if (p !== null) word.style.background = mix(WHITE, [255, 160, 0], 1 - p);
+    words.append(word, " ");
+  });
+  panel.append(el("div", { class: "muted" },
+    "Each word shaded by how surprising it was (darker: less likely in its place)."), words);
+  const table = el("table", { id: "next-words", class: "tags" });
+  const head = el("tr");
+  ["next word", "probability"].forEach((name) => head.append(el("th", {}, name)));
+  table.append(head);
+  for (const next of answer.next_words) {
+    const row = el("tr");
+    row.append(el("td", {}, next.word), el("td", {}, next.probability.toFixed(4)));
+    table.append(row);
+  }
+  panel.append(table);
+  const controls = el("div", { class: "row" });
+  const temperature = el("input", {
+    id: "temperature", type: "number", min: "0.1", max: "10", step: "0.1", value: "1.0",
+  });
+  const count = el("input", { id: "gen-tokens", type: "number", min: "1", max: "200",
+    value: "30" });
+  const button = el("button", { id: "generate", type: "button" }, "Generate");
+  const out = el("p", { id: "generated" });
+  const temperatureLabel = el("span", {}, "temperature ");
+  temperatureLabel.append(temperature);
+  const countLabel = el("span", {}, "words ");
+  countLabel.append(count);
+  controls.append(temperatureLabel, countLabel, button);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const generated = await api(
+        `/api/runs/${encodeURIComponent(currentRun().name)}/generate`,
+        { text: state.text, temperature: Number(temperature.value), tokens: Number(count.value) });
+      out.textContent = `${generated.prompt.join(" ")} ▸ ${generated.words.join(" ")}`;
+      showError("");
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  panel.append(controls, out);
+}
+
+const PANELS = { sentiment: renderSentiment, pos: renderPos, lm: renderLm };
 
 // --- the heatmap -------------------------------------------------------------------------------
 
@@ -147,6 +200,9 @@ function renderHeatmap() {
   const units = unitOrder(values, $("units").value);
   const signed = ["c", "h", "g"].includes(gate);
   const scale = gate === "c" ? maxAbs(values.flat()) : 1;
+  $("heat-legend").textContent = signed
+    ? `blue: negative · white: 0 · red: positive (up to ${scale.toFixed(2)})`
+    : "dark purple: 0 · green: 0.5 · yellow: 1";
   const head = el("tr");
   head.append(el("th", {}, "unit"));
   inside.tokens.forEach((token) => head.append(el("th", { class: "token", title: token }, token)));
