@@ -14,6 +14,8 @@ A checkpoint is a plain dictionary of tensors, numbers, strings, lists and dicts
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import pickle
 import secrets
@@ -43,21 +45,57 @@ def save_checkpoint(path: Path, task: str, payload: dict[str, Any]) -> None:
     record = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "task": task,
               "lstmlab_version": __version__, "torch_version": str(torch.__version__), **payload}
     tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    writer: _WholeWrites | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # os.open applies the umask to 0o666, as for any other file (mkstemp would give 0600).
         handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        # Unbuffered: a failed write (ENOSPC) raises OSError here, not a vague torch error.
         with open(handle, "wb", buffering=0) as file:
-            torch.save(record, file)
+            writer = _WholeWrites(file)
+            torch.save(record, writer)
             os.fsync(file.fileno())
         os.replace(tmp, path)
     except BaseException as error:
         tmp.unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise CheckpointError(f"cannot save {path.name}: {_reason(error)} (in "
-                                  f"{path.parent}; the previous checkpoints are kept)") from None
-        raise
+        # torch hides an OSError of the writer behind its own RuntimeError
+        cause = writer.error if writer is not None and writer.error is not None else error
+        if isinstance(cause, OSError):
+            reason = _reason(cause)
+        elif isinstance(cause, RuntimeError):  # torch's writer failed in another way
+            reason = (str(cause).strip().splitlines() or ["write failed"])[0][:100]
+        else:
+            raise
+        raise CheckpointError(f"cannot save {path.name}: {reason} (in {path.parent}; the "
+                              "previous checkpoints are kept)") from None
+
+
+class _WholeWrites:
+    """A file for torch.save whose ``write`` writes everything or raises OSError.
+
+    A raw file's write may write only part of the bytes when the disk fills up; writing
+    the rest raises ENOSPC. torch's writer swallows that OSError and fails with a vague
+    "unexpected pos": the error is kept in ``error`` for the message.
+    """
+
+    def __init__(self, file: io.RawIOBase) -> None:
+        self.file = file
+        self.error: OSError | None = None
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data).cast("B")
+        try:
+            while view:
+                written = self.file.write(view)
+                if not written:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                view = view[written:]
+        except OSError as error:
+            self.error = error
+            raise
+        return len(data)
+
+    def flush(self) -> None:
+        self.file.flush()
 
 
 def _reason(error: OSError) -> str:
