@@ -60,6 +60,7 @@ class LmData:
     min_freq: int = 1
     max_size: int = 30000  # vocabulary size without specials; 0 = no limit
     val_fraction: float = 0.01  # IMDb: share of reviews held out for validation (and test)
+    max_documents: int = 0  # train on at most this many documents (seeded choice); 0 = all
     bptt: int = 70  # steps per window of truncated back-propagation through time
 
     def validate(self) -> None:
@@ -73,6 +74,7 @@ class LmData:
         check(self.max_size >= 0, "data.max_size must be >= 0")
         check(0 < self.val_fraction < 0.5, "data.val_fraction must be in (0, 0.5)")
         check(self.bptt >= 1, "data.bptt must be >= 1")
+        check(self.max_documents >= 0, "data.max_documents must be >= 0")
 
 
 class LanguageModelTask(Task):
@@ -94,6 +96,10 @@ class LanguageModelTask(Task):
             vocab, train, val, test = _imdb_documents(cfg, data_dir, config.train.seed)
         else:
             vocab, train, val, test = _file_documents(cfg)
+        if 0 < cfg.max_documents < len(train):  # a seeded subset, for a smaller budget
+            keep = torch.randperm(len(train), generator=torch.Generator().manual_seed(
+                config.train.seed))[: cfg.max_documents]
+            train = [train[i] for i in sorted(keep.tolist())]
         bptt = cfg.bptt
         tokens = sum(len(d) for d in train)
         return Prepared(
