@@ -117,6 +117,13 @@ def main() -> None:
         f"{args.threads}: 0 errors, p50 {1000 * cuts[49]:.1f} ms, p95 {1000 * cuts[94]:.1f} ms, "
         f"{args.requests / elapsed:.1f} requests/s ({elapsed:.1f} s)"
     )
+    # Each answer holds the evidence: T + 1 forward passes, so latency grows with the review.
+    for review in REVIEWS:
+        mine = [t for t, text in zip(latencies, texts[WARM_UP:], strict=True) if text == review]
+        print(
+            f"  {len(review.split()):>3}-word review: {len(mine)} requests, median "
+            f"{1000 * statistics.median(mine):.1f} ms"
+        )
 
 
 if __name__ == "__main__":
