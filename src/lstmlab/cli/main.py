@@ -36,13 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lstmlab {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:  # a real import error inside the module
-                raise
-            continue
-        module.register(subparsers)
+        # Every command module must import: a missing one is a broken install, not an option.
+        importlib.import_module(name).register(subparsers)
     return parser
 
 
