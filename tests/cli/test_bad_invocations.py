@@ -36,6 +36,8 @@ def ws(pos_files, review_files, tmp_path_factory) -> Path:
     (ws / "ids.conllu").write_text("1\tThe\tthe\tDET\tDT\t_\t0\tdep\t_\t_\n"
                                    "3\tcat\tcat\tNOUN\tNN\t_\t0\tdep\t_\t_\n")
     (ws / "adir").mkdir()
+    (ws / "deep.toml").write_text("[model]\nhidden_size = " + "[" * 5000)
+    (ws / "deep.json").write_text("[" * 5000)
     (ws / "afile").write_text("a user's file\n")
     mine = ws / "mine"  # a user's folder: a run must never write into it
     mine.mkdir()
@@ -70,6 +72,10 @@ CASES = [
     ("evaluate {run} --file {ws}/huge.txt", "huge.txt:1:"),
     ("explain --sequence {ws}/binary.bin", "binary.bin:1:"),
     ("train pos --preset {ws}/binary.bin", "binary.bin:1:"),
+    ("train pos --preset {ws}/deep.toml", "invalid TOML"),
+    ("explain --sequence {ws}/deep.json", "nested too deeply"),
+    ("explain --sequence " + "[" * 5000, "nested too deeply"),
+    ("train pos --set model.hidden_size=" + "[" * 5000, "must be an integer"),
     # exit 0 on bad input before
     ("train pos --train {ws}/ids.conllu --test {ws}/ids.conllu", "word id 3 out of order"),
     ("train sentiment --train {ws}/one_class.tsv --test {ws}/reviews_test.tsv", "only pos reviews"),

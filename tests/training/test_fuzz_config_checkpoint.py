@@ -80,20 +80,28 @@ def test_presets_from_settings(tmp_path, task, data):
         config.validate()
 
 
+# Deep nesting makes recursive parsers (json, tomllib) raise RecursionError.
+deeply_nested = st.tuples(st.sampled_from([b"x = ", b"[model]\nx = ", b'{"data": ', b""]),
+                          st.sampled_from([b"[", b"{", b'{"a": ', b"[{x=1}, "]),
+                          st.integers(1, 3000)).map(lambda t: t[0] + t[1] * t[2])
+
+
 @FAST
-@given(data=st.binary(max_size=200))
+@given(data=st.one_of(st.binary(max_size=200), deeply_nested))
 def test_preset_bytes(tmp_path, data):
-    path = tmp_path / "p.toml"
-    path.write_bytes(data)
-    try:
-        read_preset("pos", str(path))
-    except LstmlabError as error:
-        one_line(error)
+    for name in ("p.toml", "p.json"):  # a TOML preset, or a run's config.json as one
+        path = tmp_path / name
+        path.write_bytes(data)
+        try:
+            read_preset("pos", str(path))
+        except LstmlabError as error:
+            one_line(error)
 
 
 @pytest.mark.parametrize("task", TASKS)
 @FAST
-@given(items=st.lists(st.one_of(st.text(max_size=30), st.tuples(
+@given(items=st.lists(st.one_of(st.text(max_size=30), deeply_nested.map(
+    lambda b: "model.hidden_size=" + b.decode()), st.tuples(
     st.sampled_from(setting_names("pos") + setting_names("sentiment")), values).map(
         lambda kv: f"{kv[0]}={toml_value(kv[1])}")), max_size=4))
 def test_set_items(task, items):
@@ -125,7 +133,7 @@ def test_saved_configurations(tmp_path, task, saved):
 
 
 @FAST
-@given(data=st.binary(max_size=300))
+@given(data=st.one_of(st.binary(max_size=300), deeply_nested))
 def test_config_json_bytes(tmp_path, data):
     (tmp_path / "config.json").write_bytes(data)
     try:

@@ -128,6 +128,8 @@ def read_sequence(source: str) -> list[list[float]]:
             return _validated(json.loads(source), "--sequence", ConfigError)
         except json.JSONDecodeError as error:
             raise ConfigError(f"--sequence is not valid JSON: {error.msg}") from None
+        except RecursionError:
+            raise ConfigError("--sequence is nested too deeply to be a sequence") from None
     path = Path(source)
     if not path.exists():
         raise DataError(f"sequence file not found: {path}")
@@ -137,6 +139,8 @@ def read_sequence(source: str) -> list[list[float]]:
             return _validated(json.loads(text), str(path), DataError)
         except json.JSONDecodeError as error:
             raise DataError(f"{path}: not valid JSON: {error.msg} (line {error.lineno})") from None
+        except RecursionError:
+            raise DataError(f"{path}: nested too deeply to be a sequence") from None
     return _read_csv(text, path)
 
 

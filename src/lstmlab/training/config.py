@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lstmlab.data.textfile import read_text
+from lstmlab.data.textfile import QUOTE_CHARS, read_text
 from lstmlab.errors import ConfigError
 
 
@@ -80,6 +80,16 @@ class RunConfig:
                 section.validate()
 
 
+def shown(value: Any) -> str:
+    """``repr`` of a user's value for a message, cut to a readable length."""
+    return cut(repr(value))
+
+
+def cut(text: str) -> str:
+    """``text`` cut to a readable length for a message."""
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "..."
+
+
 def check(condition: bool, message: str) -> None:
     """Raise :class:`ConfigError` with ``message`` unless ``condition`` holds."""
     if not condition:
@@ -113,11 +123,12 @@ def read_preset(task: str, name_or_path: str) -> dict[str, Any]:
         resource = resources.files("lstmlab") / "presets" / task / f"{name_or_path}.toml"
         if not resource.is_file():
             names = ", ".join(preset_names(task))
-            raise ConfigError(f"unknown {task} preset {name_or_path!r}; choose one of: {names}")
+            raise ConfigError(f"unknown {task} preset {shown(name_or_path)}; choose one of: "
+                              f"{names}")
         text = resource.read_text(encoding="utf-8")
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, RecursionError) as error:  # too deep a nesting, too
         raise ConfigError(f"preset {name_or_path}: invalid TOML: {error}") from None
 
 
@@ -125,8 +136,8 @@ def _read_run_config_preset(task: str, path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"preset file {path} does not exist")
     try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        saved = json.loads(read_text(path))
+    except (json.JSONDecodeError, RecursionError) as error:
         raise ConfigError(f"preset {path}: not a run configuration ({error})") from None
     if not isinstance(saved, dict) or not all(isinstance(saved.get(k), dict)
                                               for k in ("data", "model", "train")):
@@ -150,10 +161,11 @@ def parse_override(item: str) -> tuple[str, str, Any]:
     key, sep, raw = item.partition("=")
     section, dot, name = key.strip().partition(".")
     if not sep or not dot or not name:
-        raise ConfigError(f"--set expects section.key=value (e.g. train.lr=0.001), got {item!r}")
+        raise ConfigError("--set expects section.key=value (e.g. train.lr=0.001), got "
+                          + shown(item))
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = raw.strip()
     return section, name, value
 
@@ -164,7 +176,8 @@ def build_section(cls: type, values: dict[str, Any], section: str) -> Any:
     for name, value in values.items():
         if name not in known:
             raise ConfigError(
-                f"unknown setting {section}.{name}; valid: {', '.join(sorted(known))}"
+                f"unknown setting {section}.{cut(name)}; valid: "
+                f"{', '.join(sorted(known))}"
             )
         # Every config dataclass has defaults; they give each setting its type.
         values[name] = _coerce(value, getattr(cls(), name), f"{section}.{name}")
@@ -178,11 +191,11 @@ def _coerce(value: Any, default: Any, name: str) -> Any:
     )):
         return value
     if isinstance(default, bool):
-        raise ConfigError(f"{name} must be true or false, got {value!r}")
+        raise ConfigError(f"{name} must be true or false, got {shown(value)}")
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     kind = _KINDS.get(type(default), f"a {type(default).__name__}")
-    raise ConfigError(f"{name} must be {kind}, got {value!r}")
+    raise ConfigError(f"{name} must be {kind}, got {shown(value)}")
 
 
 _KINDS = {int: "an integer", float: "a number", str: "a string"}

@@ -66,7 +66,7 @@ def _read_saved_config(run_dir: Path) -> dict[str, Any]:
         raise CheckpointError(f"{run_dir} is not an lstmlab run folder (no config.json)")
     try:
         saved = json.loads(read_text(path))
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:  # RecursionError: [[[[...
         raise CheckpointError(f"{path} is corrupt: {error}") from None
     if not isinstance(saved, dict) or not isinstance(saved.get("task"), str):
         raise CheckpointError(f"{path} is not an lstmlab run configuration")
