@@ -106,6 +106,7 @@ CASES = [
     ("evaluate {ws}/nowhere", "does not exist"),
     # data root and downloads
     ("data fetch conll2000 --data-dir {ws}/afile", "is a file, not a folder"),
+    ("data list --data-dir {ws}/afile", "is a file, not a folder"),
     ("data fetch conll2000 --data-dir {ws}/empty_root --mirror not-a-url", "neither a URL"),
 ]
 

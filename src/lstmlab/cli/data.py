@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from lstmlab.data.download import fetch_dataset
 from lstmlab.data.imdb import count_reviews, read_imdb_splits
-from lstmlab.data.paths import data_root
+from lstmlab.data.paths import check_data_root, data_root
 from lstmlab.data.registry import DATASETS, MIRROR_ENV_VAR, locate
 from lstmlab.data.tagged import read_brown, read_conll
 from lstmlab.errors import DataError
@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    print(f"data root: {data_root(args.data_dir)}")
+    print(f"data root: {check_data_root(data_root(args.data_dir))}")
     for name in tqdm(DATASETS, desc="checking", leave=False):
         try:
             path = locate(name, args.data_dir)

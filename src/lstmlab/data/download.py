@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from lstmlab.data.paths import data_root
+from lstmlab.data.paths import check_data_root, data_root
 from lstmlab.data.registry import MIRROR_ENV_VAR, get_dataset, mirror_url, sha256_of
 from lstmlab.data.textfile import os_reason
 from lstmlab.errors import DataError
@@ -147,10 +147,7 @@ def fetch_dataset(
     ``$LSTMLAB_MIRROR``).
     """
     dataset = get_dataset(name)
-    root = data_root(data_dir)
-    if root.exists() and not root.is_dir():
-        raise DataError(f"the data root {root} is a file, not a folder; check --data-dir or "
-                        "$LSTMLAB_DATA")
+    root = check_data_root(data_root(data_dir))
     mirror_url(mirror or os.environ.get(MIRROR_ENV_VAR))  # a bad mirror fails before any file
     return [
         fetch(file.source_url(mirror), root / file.path, file.sha256, progress, check=file.check)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from lstmlab.errors import DataError
+
 DATA_ENV_VAR = "LSTMLAB_DATA"
 DEFAULT_DATA_DIR = Path("~/.cache/lstmlab")
 
@@ -17,3 +19,11 @@ def data_root(data_dir: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return DEFAULT_DATA_DIR.expanduser()
+
+
+def check_data_root(root: Path) -> Path:
+    """``root``, unless it exists and is not a folder (DataError saying so)."""
+    if root.exists() and not root.is_dir():
+        raise DataError(f"the data root {root} is a file, not a folder; check --data-dir or "
+                        f"${DATA_ENV_VAR}")
+    return root
