@@ -200,7 +200,9 @@ def test_page_and_assets_are_served_without_a_cdn(client):
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     for asset in ("/static/app.js", "/static/style.css"):
         assert client.get(asset).status_code == 200
-    everything = page.text + client.get("/static/app.js").text
+    everything = page.text + "".join(
+        client.get(f"/static/{name}").text for name in ("app.js", "style.css")
+    )
     assert "http://" not in everything and "https://" not in everything
 
 
