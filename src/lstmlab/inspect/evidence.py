@@ -14,7 +14,8 @@ It does not see interactions: two words that each make the other redundant both 
 
 :func:`faithfulness` checks the evidence: removing the k tokens with the strongest evidence
 for the predicted label should move the probability of that label more than removing k
-random tokens.
+random tokens. For k = 1 that holds by construction; for k > 1 it need not (removals do not
+add up), which is what makes it a check.
 """
 
 from __future__ import annotations
