@@ -280,3 +280,22 @@ def test_backend_failures_become_one_line_errors_and_others_pass_through():
     assert short_reason(RuntimeError(gloo)) == "Read error [127.0.0.1]:1: Connection reset by peer"
     with pytest.raises(RuntimeError, match="shape mismatch"), surfaced_peer_failures():
         raise RuntimeError("shape mismatch")
+
+
+def test_language_model_two_processes_train_like_one(tmp_path):
+    """Truncated BPTT under torchrun: each process carries the state of its own rows."""
+    text = tmp_path / "text.txt"
+    rng = random.Random(0)
+    text.write_text("".join(" ".join(rng.choice(list(TAGS["NN"]) + ["the", "a", "runs"])
+                                     for _ in range(rng.randint(4, 12))) + "\n"
+                            for _ in range(120)))
+    lm = ["train", "lm", "--train", str(text), "--valid", str(text)]
+    model = settings("model.embedding_dim=8", "model.hidden_size=8", "model.dropout=0",
+                     "data.bptt=6", "train.epochs=1", "train.lr=0.01")
+    job = torchrun(["-m", "lstmlab", *lm, "--out", str(tmp_path / "two"), "--threads", "1",
+                    *model, *settings("train.batch_size=4")], tmp_path)
+    assert job.returncode == 0, job.stderr[-3000:]
+    assert main([*lm, "--out", str(tmp_path / "one"), *model,
+                 *settings("train.batch_size=8")]) == 0
+    assert max_difference(final_parameters(tmp_path / "one"),
+                          final_parameters(tmp_path / "two")) < 1e-5

@@ -155,7 +155,12 @@ class LanguageModel(nn.Module):
         if not bool(real.all()):
             flat, wanted = flat[real], wanted[real]
         if self.softmax == "adaptive":
-            return -self.output(flat, wanted).output.sum()
+            total = -self.output(flat, wanted).output.sum()
+            # A cluster no target of this batch falls into would get no gradient at all, and
+            # DistributedDataParallel needs every process to produce a gradient for every
+            # parameter: tie all output parameters into the graph (a zero gradient there,
+            # with one process or many alike).
+            return total + 0.0 * sum(p.sum() for p in self.output.parameters())
         return nn.functional.cross_entropy(self.output(flat), wanted, reduction="sum")
 
     def log_probs(self, features: Tensor) -> Tensor:
