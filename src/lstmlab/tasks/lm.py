@@ -32,7 +32,7 @@ from lstmlab.data.splits import train_val_split
 from lstmlab.data.stream import StreamBatchSampler, TokenStream
 from lstmlab.data.textfile import read_lines
 from lstmlab.data.tokenize import TOKENIZERS, get_tokenizer
-from lstmlab.data.vocab import PAD, UNK, Vocab
+from lstmlab.data.vocab import DEFAULT_SPECIALS, PAD, UNK, Vocab
 from lstmlab.errors import ConfigError, DataError
 from lstmlab.models.lm import LanguageModel, LanguageModelConfig
 from lstmlab.tasks.registry import register_task
@@ -58,7 +58,7 @@ class LmData:
     documents: str = "lines"  # files: one document a "lines", or blank-line separated "blocks"
     tokenizer: str = "review"
     min_freq: int = 1
-    max_size: int = 30000  # vocabulary size without specials; 0 = no limit
+    max_size: int = 30000  # vocabulary size, <pad> and <unk> included; 0 = no limit
     val_fraction: float = 0.01  # IMDb: share of reviews held out for validation (and test)
     max_documents: int = 0  # train on at most this many documents (seeded choice); 0 = all
     bptt: int = 70  # steps per window of truncated back-propagation through time
@@ -71,7 +71,9 @@ class LmData:
               f"data.documents must be one of {', '.join(DOCUMENT_MODES)}")
         check(self.tokenizer in TOKENIZERS, f"data.tokenizer must be one of {sorted(TOKENIZERS)}")
         check(self.min_freq >= 1, "data.min_freq must be >= 1")
-        check(self.max_size >= 0, "data.max_size must be >= 0")
+        check(self.max_size == 0 or self.max_size > len(DEFAULT_SPECIALS),
+              f"data.max_size must be 0 (no limit) or more than {len(DEFAULT_SPECIALS)} "
+              "(<pad> and <unk> count)")
         check(0 < self.val_fraction < 0.5, "data.val_fraction must be in (0, 0.5)")
         check(self.bptt >= 1, "data.bptt must be >= 1")
         check(self.max_documents >= 0, "data.max_documents must be >= 0")

@@ -22,7 +22,7 @@ from lstmlab.data.imdb_encoded import load_imdb_encoded
 from lstmlab.data.review_files import LABEL_NAMES, read_review_file
 from lstmlab.data.splits import train_val_split
 from lstmlab.data.tokenize import TOKENIZERS, get_tokenizer
-from lstmlab.data.vocab import Vocab
+from lstmlab.data.vocab import DEFAULT_SPECIALS, Vocab
 from lstmlab.errors import DataError
 from lstmlab.models.sentiment import SentimentClassifier, SentimentClassifierConfig
 from lstmlab.tasks.registry import register_task
@@ -41,7 +41,7 @@ class SentimentData:
     test_file: str = ""
     tokenizer: str = "review"
     min_freq: int = 1
-    max_size: int = 0  # vocabulary size limit without specials; 0 = no limit
+    max_size: int = 0  # vocabulary size limit, <pad> and <unk> included; 0 = no limit
     max_len: int = 0  # tokens kept per review; 0 = all
     truncate: str = "head"  # "head", "tail" or "head+tail"
     val_fraction: float = 0.1
@@ -50,6 +50,9 @@ class SentimentData:
         check(self.tokenizer in TOKENIZERS, f"data.tokenizer must be one of {sorted(TOKENIZERS)}")
         check(self.min_freq >= 1, "data.min_freq must be >= 1")
         check(self.max_size >= 0 and self.max_len >= 0, "data.max_size/max_len must be >= 0")
+        check(self.max_size == 0 or self.max_size > len(DEFAULT_SPECIALS),
+              f"data.max_size must be 0 (no limit) or more than {len(DEFAULT_SPECIALS)} "
+              "(<pad> and <unk> count)")
         check(self.truncate in TRUNCATE_MODES,
               f"data.truncate must be one of {', '.join(TRUNCATE_MODES)}")
         check(0 < self.val_fraction < 1, "data.val_fraction must be in (0, 1)")

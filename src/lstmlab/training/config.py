@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -18,6 +20,8 @@ from typing import Any
 
 from lstmlab.data.textfile import QUOTE_CHARS, read_text
 from lstmlab.errors import ConfigError
+
+MAX_THREADS = max(16, 4 * (os.cpu_count() or 1))
 
 
 @dataclass
@@ -47,14 +51,19 @@ class TrainConfig:
         check(self.batch_size >= 1, "train.batch_size must be >= 1")
         check(self.eval_batch_size >= 1, "train.eval_batch_size must be >= 1")
         check(self.optimizer in ("adam", "adamw"), "train.optimizer must be 'adam' or 'adamw'")
-        check(self.lr > 0, "train.lr must be > 0")
-        check(self.lr_decay >= 1, "train.lr_decay must be >= 1")
+        check(self.lr > 0 and math.isfinite(self.lr), "train.lr must be a finite number > 0")
+        check(self.lr_decay >= 1 and math.isfinite(self.lr_decay),
+              "train.lr_decay must be a finite number >= 1")
+        check(self.weight_decay >= 0 and math.isfinite(self.weight_decay),
+              "train.weight_decay must be a finite number >= 0")
         check(self.schedule in ("none", "linear", "cosine"),
               "train.schedule must be 'none', 'linear' or 'cosine'")
         check(self.warmup_steps >= 0, "train.warmup_steps must be >= 0")
-        check(self.clip_grad >= 0, "train.clip_grad must be >= 0")
+        check(self.clip_grad >= 0 and math.isfinite(self.clip_grad),
+              "train.clip_grad must be a finite number >= 0")
         check(self.patience >= 0, "train.patience must be >= 0")
-        check(self.threads >= 0, "train.threads must be >= 0")
+        check(0 <= self.threads <= MAX_THREADS, f"train.threads must be between 0 and "
+              f"{MAX_THREADS} on this machine (more only slow torch down; far more crash it)")
 
 
 @dataclass
