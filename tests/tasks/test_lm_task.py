@@ -73,7 +73,7 @@ def test_special_tokens_are_never_generated(lm_run) -> None:
 
 def test_an_lm_run_given_to_predict_says_what_it_is(lm_run, capsys) -> None:
     assert main(["predict", str(lm_run), "a good film"]) == 2
-    assert "is a lm run" in capsys.readouterr().err
+    assert "is a run of the 'lm' task" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="offers generate"):
         lstmlab.load(lm_run).predict("a good film")
 

@@ -63,7 +63,7 @@ def run_predict(args: argparse.Namespace) -> int:
     if trained.task != spec.name:
         other = get_task(trained.task)
         hint = f"; use `lstmlab {other.predict_command}`" if other.predict_command else ""
-        raise ConfigError(f"{args.run_dir} is a {trained.task} run, not a {spec.name} "
-                          f"run{hint}")
+        raise ConfigError(f"{args.run_dir} is a run of the {trained.task!r} task, not "
+                          f"{spec.name!r}{hint}")
     spec.run_predict(trained, read_texts(args, allow_empty=spec.empty_text_allowed), args)
     return 0
