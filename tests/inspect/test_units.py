@@ -74,3 +74,11 @@ def test_lazy_index_builds_once_and_keeps_its_error(sentiment, sentiment_run, tm
         lazy.get()
     with pytest.raises(LstmlabError, match=r"gone\.tsv"):
         lazy.get()
+
+
+def test_pos_unit_search_shows_the_words_as_written(pos_run):
+    index = UnitIndex.build(inspector_for(lstmlab.load(pos_run)))
+    assert len(index.examples) == 16  # 10 % of the 160 training sentences
+    words = {match.token for match in index.search(0, "fwd", "h", 0)}
+    words |= {t for e in index.examples for t in e.tokens}
+    assert {"The", "A", "."} <= words  # capitalised, as in the file

@@ -191,6 +191,16 @@ class PosInspector(Inspector):
             raise ConfigError("the sentence holds no words")
         return Encoded(words, self.encoder.example(words))
 
+    def validation_examples(self, data_dir: str | None) -> list[Encoded]:
+        """The run's validation sentences with their words as written (not lowercased)."""
+        from lstmlab.tasks.pos import read_corpus
+
+        try:
+            _, val, _ = read_corpus(self.config.data, data_dir, self.config.train.seed)
+        except (OSError, ValueError) as error:
+            raise DataError(f"cannot read the run's validation data: {error}") from None
+        return [Encoded(s.words, self.encoder.example(s.words)) for s in val if s.words]
+
     def lstm_input(self, batch: Example) -> Tensor:
         # The tagger's forward up to its LSTM (see lstmlab.models.tagger), in eval mode.
         model = self.model
