@@ -5,8 +5,9 @@
 The server is the real command (``lstmlab serve RUN --port P --threads T``) in its own
 process; the client is this process, C threads, each request a new HTTP/1.1 connection
 (``http.client``), ``POST /api/runs/<name>/predict`` with a review drawn from a fixed list of
-short and long ones (seeded). Every answer must be 200 with a label; the script fails
-otherwise. The first 20 requests warm the server up and are not counted.
+short and long ones (seeded); ``--no-evidence`` asks without the per-word evidence. Every
+answer must be 200 with a label; the script fails otherwise. The first 20 requests warm the
+server up and are not counted.
 """
 
 from __future__ import annotations
@@ -42,12 +43,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def request(port: int, name: str, text: str) -> float:
+def request(port: int, name: str, text: str, evidence: bool = True) -> float:
     """One POST; returns its latency in seconds (raises unless 200 with a label)."""
     start = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        body = json.dumps({"text": text}).encode()
+        body = json.dumps({"text": text, "evidence": evidence}).encode()
         connection.request(
             "POST", f"/api/runs/{name}/predict", body, {"Content-Type": "application/json"}
         )
@@ -79,6 +80,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1, help="the server's torch threads")
+    parser.add_argument(
+        "--no-evidence", action="store_true", help='ask with "evidence": false (label only)'
+    )
     args = parser.parse_args()
 
     from lstmlab.serve.app import run_names
@@ -103,10 +107,12 @@ def main() -> None:
         rng = random.Random(0)
         texts = [rng.choice(REVIEWS) for _ in range(WARM_UP + args.requests)]
         for text in texts[:WARM_UP]:
-            request(port, name, text)
+            request(port, name, text, not args.no_evidence)
         start = time.perf_counter()
         with ThreadPoolExecutor(args.concurrency) as pool:
-            latencies = list(pool.map(lambda text: request(port, name, text), texts[WARM_UP:]))
+            latencies = list(
+                pool.map(lambda t: request(port, name, t, not args.no_evidence), texts[WARM_UP:])
+            )
         elapsed = time.perf_counter() - start
     finally:
         server.terminate()
@@ -114,10 +120,11 @@ def main() -> None:
     cuts = statistics.quantiles(latencies, n=100)
     print(
         f"{args.requests} requests, concurrency {args.concurrency}, server --threads "
-        f"{args.threads}: 0 errors, p50 {1000 * cuts[49]:.1f} ms, p95 {1000 * cuts[94]:.1f} ms, "
+        f"{args.threads}, evidence {'off' if args.no_evidence else 'on'}: 0 errors, "
+        f"p50 {1000 * cuts[49]:.1f} ms, p95 {1000 * cuts[94]:.1f} ms, "
         f"{args.requests / elapsed:.1f} requests/s ({elapsed:.1f} s)"
     )
-    # Each answer holds the evidence: T + 1 forward passes, so latency grows with the review.
+    # With evidence, an answer costs T + 1 forward passes: latency grows with the review.
     for review in REVIEWS:
         mine = [t for t, text in zip(latencies, texts[WARM_UP:], strict=True) if text == review]
         print(

@@ -44,6 +44,14 @@ def test_sentiment_prediction_matches_the_library(client, sentiment_run):
     assert answer["tokens"][strongest] == "dull"
 
 
+def test_prediction_without_evidence_is_the_same_answer(client):
+    full = client.post("/api/runs/sentiment/predict", json={"text": REVIEW}).json()
+    quick = client.post("/api/runs/sentiment/predict", json={"text": REVIEW, "evidence": False})
+    assert quick.json() == {key: value for key, value in full.items() if key != "evidence"}
+    bad = client.post("/api/runs/sentiment/predict", json={"text": REVIEW, "evidence": "maybe"})
+    assert bad.status_code == 422 and "evidence" in bad.json()["error"]
+
+
 def test_pos_prediction_matches_the_library_and_marks_unseen_words(client, pos_run):
     answer = client.post("/api/runs/pos/predict", json={"text": SENTENCE}).json()
     expected = lstmlab.load(pos_run).tag(SENTENCE)

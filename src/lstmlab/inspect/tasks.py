@@ -54,8 +54,12 @@ class Inspector:
         """What ``model.lstm`` reads: batch tensors (``ids`` [B, T], ...) -> ``(B, T, F)``."""
         raise NotImplementedError
 
-    def predict(self, text: str) -> dict[str, Any]:
-        """The task's answer for ``text`` as a JSON-ready dict (with ``"tokens"``)."""
+    def predict(self, text: str, evidence: bool = True) -> dict[str, Any]:
+        """The task's answer for ``text`` as a JSON-ready dict (with ``"tokens"``).
+
+        ``evidence``: also say which words the answer rests on, where the task can (sentiment:
+        leave-one-out evidence, one more forward pass per token); False is faster.
+        """
         raise NotImplementedError
 
     def validation_examples(self, data_dir: str | None) -> list[Encoded]:
@@ -152,26 +156,28 @@ class SentimentInspector(Inspector):
         lengths = torch.full((ids.size(0),), ids.size(1), dtype=torch.long)
         return torch.softmax(self.model(ids, lengths), dim=-1)
 
-    def predict(self, text: str) -> dict[str, Any]:
+    def predict(self, text: str, evidence: bool = True) -> dict[str, Any]:
         from lstmlab.inspect.evidence import occlusion_evidence
 
         encoded = self.encode(text)
         ids = encoded.example["ids"]
         probabilities = self.probabilities(ids.unsqueeze(0))[0]
         label = int(probabilities.argmax())
-        evidence = occlusion_evidence(
-            self.probabilities, ids, positive_class=1, unk_index=self.vocab.unk_index
-        )
-        return {
+        answer = {
             "task": self.task,
             "label": self.labels[label],
             "probability": float(probabilities[label]),
             "p_pos": float(probabilities[1]),
             "tokens": encoded.tokens,
             "unseen": (ids == self.vocab.unk_index).tolist(),
-            "evidence": [round(float(value), 5) for value in evidence],
             "truncated": encoded.dropped,
         }
+        if evidence:
+            values = occlusion_evidence(
+                self.probabilities, ids, positive_class=1, unk_index=self.vocab.unk_index
+            )
+            answer["evidence"] = [round(float(value), 5) for value in values]
+        return answer
 
 
 class PosInspector(Inspector):
@@ -237,7 +243,7 @@ class PosInspector(Inspector):
             marginals = marginals[0]
         return tags, marginals.gather(1, tags.unsqueeze(1)).squeeze(1)
 
-    def predict(self, text: str) -> dict[str, Any]:
+    def predict(self, text: str, evidence: bool = True) -> dict[str, Any]:
         encoded = self.encode(text)
         tags, probabilities = self.tag_probabilities(encoded.example)
         names = self.encoder.tags.tokens
@@ -277,7 +283,7 @@ class LmInspector(Inspector):
         return self.model.embedding(batch["ids"])
 
     @torch.no_grad()
-    def predict(self, text: str) -> dict[str, Any]:
+    def predict(self, text: str, evidence: bool = True) -> dict[str, Any]:
         """The likeliest next words, and how likely each word of the text was in its place."""
         encoded = self.encode(text)
         ids = encoded.example["ids"]

@@ -4,7 +4,7 @@ Endpoints (all errors are ``{"error": "one message"}`` with a 4xx status):
 
 - ``GET  /``                                    the page (assets under ``/static``, no CDN)
 - ``GET  /api/runs``                            the runs served, their tasks and LSTM shapes
-- ``POST /api/runs/{name}/predict``             ``{"text"}`` -> the task's answer
+- ``POST /api/runs/{name}/predict``             ``{"text", "evidence"}`` -> the task's answer
   (sentiment: label, probability, per-token evidence; POS: tags, probabilities, unseen words)
 - ``POST /api/runs/{name}/inside``              ``{"text", "layer", "direction"}`` -> every
   gate and state of that LSTM layer and direction, tokens x units
@@ -41,7 +41,7 @@ from lstmlab.serve.requests import (
     ApiError,
     GenerateRequest,
     InsideRequest,
-    TextRequest,
+    PredictRequest,
     body_schema,
     read_body,
     validation_message,
@@ -109,12 +109,12 @@ def create_app(runs: list[ServedRun]) -> FastAPI:
     @app.post(
         "/api/runs/{name}/predict",
         summary="The task's answer for a text",
-        openapi_extra=body_schema(TextRequest),
+        openapi_extra=body_schema(PredictRequest),
     )
     async def predict(name: str, request: Request) -> dict[str, Any]:
         run = find(name)
-        body = await read_body(request, TextRequest)
-        return await run_in_threadpool(run.inspector.predict, body.text)
+        body = await read_body(request, PredictRequest)
+        return await run_in_threadpool(run.inspector.predict, body.text, body.evidence)
 
     @app.post(
         "/api/runs/{name}/inside",

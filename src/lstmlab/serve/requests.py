@@ -27,11 +27,19 @@ class ApiError(Exception):
 
 
 class TextRequest(BaseModel):
-    """The body of ``/predict``."""
+    """A text: what every endpoint's body holds."""
 
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(description=f"the text, 1 to {MAX_TEXT_CHARS:,} characters")
+
+
+class PredictRequest(TextRequest):
+    """The body of ``/predict``."""
+
+    evidence: bool = Field(
+        True, description="sentiment: per-word evidence (one forward pass per token); false: faster"
+    )
 
 
 class InsideRequest(TextRequest):
