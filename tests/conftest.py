@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 
-# Tiny trained runs shared by the inspect, explain and serve tests (tests/tiny_runs.py).
-pytest_plugins = ("tiny_runs",)
+# Tiny trained runs shared by the inspect, explain and serve tests (tests/tiny_runs.py),
+# and their exported bundles (tests/bundles.py).
+pytest_plugins = ("tiny_runs", "bundles")
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from lstmlab.errors import ConfigError
+from lstmlab.runtime.manifest import is_bundle
 from lstmlab.tasks import get_task
 from lstmlab.training.config import RunConfig, resolve_config
 from lstmlab.training.runner import default_run_dir, load_trained, run_task_name, train_run
@@ -95,7 +96,13 @@ class Trained:
 
 
 def load(run_dir: str | Path, device: str | torch.device | None = None) -> Trained:
-    """The best model of a run folder, on ``device`` (default: the CPU)."""
+    """The best model of a run folder, or an exported bundle's, on ``device`` (default: CPU)."""
+    if is_bundle(run_dir):  # ``lstmlab export``'s folder: safetensors weights and config
+        from lstmlab.export import load_bundle_model
+
+        spec, config, model, state = load_bundle_model(
+            run_dir, torch.device(device) if device else None)
+        return Trained(spec.name, config, model, state)
     task = run_task_name(Path(run_dir))
     config, model, state = load_trained(get_task(task), Path(run_dir),
                                         torch.device(device) if device else None)

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "lstmlab.cli.train",
     "lstmlab.cli.evaluate",
     "lstmlab.cli.predict",
+    "lstmlab.cli.export",
     "lstmlab.cli.serve",
 ]
 

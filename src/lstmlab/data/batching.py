@@ -9,42 +9,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import torch
 from torch import Tensor
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import Sampler
 
-IdsT = TypeVar("IdsT", Sequence[int], Tensor)
+from lstmlab.data.truncation import TRUNCATE_MODES, truncate
 
-TRUNCATE_MODES = ("head", "tail", "head+tail")
+__all__ = ["TRUNCATE_MODES", "BucketBatchSampler", "collate", "truncate"]
+
 # Padding value per per-token field; -100 is cross_entropy's default ignore_index.
 PAD_VALUES: dict[str, int] = {"ids": 0, "tags": -100}
 DEFAULT_PAD_VALUE = 0
-
-
-def truncate(ids: IdsT, max_len: int | None, mode: str = "head") -> IdsT:
-    """Keep at most ``max_len`` ids (None: keep all), returning the same type as given.
-
-    ``"head"`` keeps the first ``max_len``, ``"tail"`` the last, ``"head+tail"`` the first
-    ``max_len // 2`` and the last ``max_len - max_len // 2`` (reviews often conclude at the end).
-    """
-    if mode not in TRUNCATE_MODES:
-        raise ValueError(f"unknown truncation mode {mode!r}; choose one of {TRUNCATE_MODES}")
-    if max_len is None or len(ids) <= max_len:
-        return ids
-    if max_len < 1:
-        raise ValueError(f"max_len must be >= 1 or None, got {max_len}")
-    if mode == "head":
-        return ids[:max_len]
-    if mode == "tail":
-        return ids[len(ids) - max_len :]
-    n_head = max_len // 2
-    head, tail = ids[:n_head], ids[len(ids) - (max_len - n_head) :]
-    if isinstance(ids, Tensor):
-        return torch.cat([head, tail])
-    return head + tail  # list or tuple
 
 
 class BucketBatchSampler(Sampler[list[int]]):

@@ -45,6 +45,33 @@ def review_tokenize(text: str) -> list[str]:
     return _REVIEW_TOKEN.findall(text)
 
 
+# A sentence to tag: clitics split off as in the Penn Treebank ("do n't", "cat 's").
+_WORD = re.compile(r"\w+(?=n't)|n't|'\w+|\w+(?:[-.]\w+)*|[^\w\s]")
+
+
+def split_words(text: str) -> list[str]:
+    """A simple Penn-Treebank-like tokenizer for tagging raw text (``lstmlab tag``).
+
+    Words keep inner hyphens and dots (``well-known``, ``3.5``); punctuation is split off;
+    clitics become tokens of their own as in the Treebank (``cat's`` -> ``cat 's``,
+    ``don't`` -> ``do n't``). Use ``--tokenized`` to tag text already split on spaces.
+    """
+    return _WORD.findall(text)
+
+
+def sentence_batch(sentences: str | list[str] | list[list[str]]) -> tuple[list[list[str]], bool]:
+    """The word lists of ``sentences`` to tag, and whether one sentence was given.
+
+    A sentence is a string (split with :func:`split_words`) or a list of words; a list of
+    strings is a list of sentences when one of them holds a space, else one sentence's words.
+    """
+    one = isinstance(sentences, str) or (
+        bool(sentences) and all(isinstance(w, str) for w in sentences)
+        and not any(" " in str(item).strip() for item in sentences))
+    batch = [sentences] if one else list(sentences)
+    return [split_words(s) if isinstance(s, str) else list(s) for s in batch], one
+
+
 TOKENIZERS: dict[str, Tokenizer] = {
     "whitespace": whitespace_tokenize,
     "review": review_tokenize,

@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from lstmlab.models.backend import make_rnn, run_lstm
-from lstmlab.models.inputs import check_positive
+from lstmlab.models.inputs import capturing_graph, check_positive
 
 CHAR_ENCODERS = ("cnn", "lstm")
 CHAR_PAD = 0
@@ -125,7 +125,11 @@ class CharLSTM(nn.Module):
         )
         # Packing rejects empty sequences, and padded words need no work: run only real words.
         is_word = char_lengths > 0
-        if is_word.any():
+        if capturing_graph():  # no data-dependent branch: every word runs, pads zeroed after
+            _, h_n = run_lstm(self.lstm, self.embedding(chars), char_lengths.clamp(min=1))
+            final_states = torch.cat([h_n[0], h_n[1]], dim=1)  # [N, 2H]
+            features = final_states.masked_fill(~is_word.unsqueeze(1), 0.0)
+        elif is_word.any():
             embedded = self.embedding(chars[is_word])  # [W, C, E]
             _, h_n = run_lstm(self.lstm, embedded, char_lengths[is_word])
             final_states = torch.cat([h_n[0], h_n[1]], dim=1)  # [W, 2H]

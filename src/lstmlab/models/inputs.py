@@ -6,6 +6,7 @@ The data layer's collate produces right-padded batches: ``ids`` [B, T] (pad 0) a
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
 
@@ -15,11 +16,19 @@ def check_ids_and_lengths(ids: Tensor, lengths: Tensor) -> None:
         raise ValueError(f"ids must be [B, T], got shape {tuple(ids.shape)}")
     if lengths.shape != ids.shape[:1]:
         raise ValueError(f"lengths must be [B] = [{ids.size(0)}], got shape {tuple(lengths.shape)}")
-    # Only checked on CPU (where collate puts lengths): on a GPU it would cost a sync.
-    if lengths.device.type == "cpu" and lengths.numel() > 0:
+    # Only checked on CPU (where collate puts lengths): on a GPU it would cost a sync. Not
+    # while a graph is captured (torch.export, ONNX, tracing): the values are symbolic
+    # there, and a check on them would be a data-dependent guard the graph cannot keep.
+    if lengths.device.type == "cpu" and lengths.numel() > 0 and not capturing_graph():
         low, high = int(lengths.min()), int(lengths.max())
         if low < 1 or high > ids.size(1):
             raise ValueError(f"lengths must lie in [1, T={ids.size(1)}], got [{low}, {high}]")
+
+
+def capturing_graph() -> bool:
+    """Whether torch.export, torch.compile, the ONNX exporter or jit.trace is running."""
+    return bool(torch.compiler.is_compiling() or torch.jit.is_tracing()
+                or torch.onnx.is_in_onnx_export())
 
 
 def check_positive(**values: int) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from lstmlab.data.tagged import (
     read_conll,
     read_tagged_file,
 )
+from lstmlab.data.tokenize import sentence_batch, split_words
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import DataError
 from lstmlab.models.features import NUM_CASING_CLASSES, casing_class
@@ -175,11 +175,7 @@ class PosTask(Task):
         A sentence is a string (split into words first) or a list of words; a list of
         strings or of word lists is a list of sentences.
         """
-        one = isinstance(sentences, str) or (
-            bool(sentences) and all(isinstance(w, str) for w in sentences)
-            and not _looks_like_sentences(sentences))
-        batch = [sentences] if one else list(sentences)
-        words = [split_words(s) if isinstance(s, str) else list(s) for s in batch]
+        words, one = sentence_batch(sentences)
         tagged = tag_sentences(trained.model, trained.config, trained.state, words)
         return tagged[0] if one else tagged
 
@@ -316,25 +312,6 @@ def tagging_report(model: nn.Module, examples: list[Example], state: dict[str, A
         plot_confusion(confusion[np.ix_(keep, keep)], [tags.tokens[k] for k in keep],
                        run_dir / "confusion.png", "Most confused tags (test)")
     return report
-
-
-def _looks_like_sentences(items: list[str]) -> bool:
-    """A list of strings is a list of sentences when one of them holds a space."""
-    return isinstance(items, list) and any(" " in item.strip() for item in items)
-
-
-_WORD = re.compile(r"\w+(?=n't)|n't|'\w+|\w+(?:[-.]\w+)*|[^\w\s]")
-
-
-def split_words(text: str) -> list[str]:
-    """A simple Penn-Treebank-like tokenizer for tagging raw text.
-
-    Words keep inner hyphens and dots (``well-known``, ``3.5``); punctuation is split off;
-    clitics become tokens of their own as in the Treebank (``cat's`` -> ``cat 's``,
-    ``don't`` -> ``do n't``). Use
-    ``--tokenized`` to tag text that is already split on spaces.
-    """
-    return _WORD.findall(text)
 
 
 def tag_sentences(model: nn.Module, config: RunConfig, state: dict[str, Any],

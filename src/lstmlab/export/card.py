@@ -1,0 +1,163 @@
+"""The bundle's model card (``README.md``): what the model is, how well it does, how to use it.
+
+After Hugging Face's model cards and spaCy's ``meta.json``: task, data, configuration,
+test metrics, versions, date, intended use and limits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lstmlab.training.config import RunConfig
+
+USES = {
+    "sentiment": (
+        "Labels English movie reviews (or texts like them) as positive or negative, with a "
+        "probability.",
+        [
+            "Trained on {data}; texts far from it (tweets, product reviews, other languages) "
+            "will be labelled less reliably.",
+            "Reviews longer than {max_len} are cut ({truncate}) before they are read.",
+            "Two classes only: a mixed or neutral text still gets `pos` or `neg`; read the "
+            "probability.",
+            "The probability is the model's, not a calibrated one; do not use the labels for "
+            "decisions about people.",
+        ],
+    ),
+    "pos": (
+        "Tags each word of an English sentence with its part of speech.",
+        [
+            "Trained on {data}; its tag set is the training data's.",
+            "Sentences are split into words as `lstmlab tag` does (Penn-Treebank-like: `don't` "
+            "-> `do n't`); text tokenised differently is tagged less reliably.",
+            "Words unseen in training are tagged from their letters and casing only (see "
+            "`unseen_word_accuracy` under Test metrics, when the run recorded it).",
+        ],
+    ),
+}
+
+
+def model_card(
+    manifest: dict[str, Any],
+    config: RunConfig,
+    metrics: dict[str, Any],
+    trained_with: dict[str, str],
+    run_dir: Path,
+    out: Path,
+) -> str:
+    """The Markdown text of the bundle's ``README.md``."""
+    task = manifest["task"]
+    data = describe_data(config)
+    use, limits = USES.get(task, (f"A {task} model.", []))
+    fields = {
+        "data": data,
+        "max_len": f"{config.data.max_len} tokens"
+        if getattr(config.data, "max_len", 0)
+        else "no limit",
+        "truncate": getattr(config.data, "truncate", "head"),
+    }
+    lines = [
+        f"# lstmlab {task} model ({Path(run_dir).name})",
+        "",
+        f"Exported by `lstmlab export` on {manifest['created']} from the run `{run_dir}`.",
+        "",
+        "## Model",
+        "",
+        f"- task: **{task}**; model: {_model_line(config)}",
+        f"- files: `{manifest['graph'] or '(no graph)'}` ({manifest['graph_format']}), "
+        f"`{manifest['weights']}` + `config.json` (weights), "
+        + ", ".join(f"`{name}.json`" for name in manifest["state"])
+        + ", `bundle.json`",
+        f"- graph inputs: {', '.join(manifest['inputs']) or '-'}; outputs: "
+        f"{', '.join(manifest['outputs']) or '-'}; dynamic axes: batch and length",
+        "",
+        "## Data",
+        "",
+        f"- {data}",
+        "",
+        "## Configuration",
+        "",
+        "The run's resolved settings (`config.json`; `lstmlab train --preset "
+        "config.json` repeats the run):",
+        "",
+        "```toml",
+    ]
+    for section in ("data", "model", "train"):
+        lines.append(f"[{section}]")
+        values = config.to_dict()[section]
+        lines += [f"{key} = {_toml(value)}" for key, value in values.items()]
+        lines.append("")
+    lines[-1:] = ["```", "", "## Test metrics", ""]
+    scalars = {k: v for k, v in metrics.items() if isinstance(v, int | float)}
+    if scalars:
+        lines += ["| metric | value |", "| --- | --- |"]
+        lines += [
+            f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |"
+            for k, v in scalars.items()
+        ]
+    else:
+        lines.append("(the run has no test_metrics.json)")
+    lines += [
+        "",
+        "## Versions",
+        "",
+        f"- trained with lstmlab {trained_with.get('lstmlab_version')}, torch "
+        f"{trained_with.get('torch_version')}",
+        f"- exported with lstmlab {manifest['lstmlab_version']}, torch {manifest['torch_version']}",
+    ]
+    if manifest.get("check"):
+        check = manifest["check"]
+        lines.append(
+            f"- checked at export: {check['runtime']} equals PyTorch to "
+            f"{check['max_abs_diff']:.1e} (batch {check['batch']}, length "
+            f"{check['length']})"
+        )
+    lines += ["", "## Intended use", "", use, "", "## Limits", ""]
+    lines += [f"- {item.format(**fields)}" for item in limits] or ["- (none recorded)"]
+    lines += ["", "## Use it", "", "```bash", *_usage(task, manifest, out), "```", ""]
+    return "\n".join(lines)
+
+
+def describe_data(config: RunConfig) -> str:
+    """One line naming the training data."""
+    data = config.data
+    if getattr(data, "train_file", ""):
+        return f"the user's files {data.train_file} (train) and {data.test_file} (test)"
+    if config.task == "sentiment":
+        return (
+            "IMDb movie reviews (Maas et al., 2011): 25,000 for training (validation "
+            "carved from them), 25,000 for test"
+        )
+    if config.task == "pos":
+        if data.corpus == "brown":
+            return f"the Brown corpus ({data.tagset} tag set), a seeded test split"
+        return "CoNLL-2000 (WSJ sections 15-18 train, 20 test), Penn Treebank tags"
+    return f"{config.task} data (see config.json)"
+
+
+def _model_line(config: RunConfig) -> str:
+    model = config.model
+    cell = getattr(model, "cell", "lstm")
+    layers = getattr(model, "num_layers", 1)
+    hidden = getattr(model, "hidden_size", "?")
+    return f"{layers}-layer {cell} with {hidden} hidden units per direction"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)
+
+
+def _usage(task: str, manifest: dict[str, Any], out: Path) -> list[str]:
+    command = {"sentiment": "predict", "pos": "tag"}.get(task, "predict")
+    example = {"sentiment": '"A moving, funny film."', "pos": '"The cat sat on the mat ."'}.get(
+        task, '"text"'
+    )
+    lines = [f"lstmlab {command} {out} {example}          # with PyTorch (safetensors weights)"]
+    if manifest["graph_format"] == "onnx":
+        lines.append(f"python -m lstmlab.runtime {out} {example}  # ONNX Runtime, no PyTorch")
+    return lines

@@ -1,0 +1,126 @@
+"""An ONNX bundle predicts in a Python where torch cannot be imported, as PyTorch does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lstmlab
+from bundles import random_reviews, random_sentences
+from lstmlab.runtime import load_bundle
+from lstmlab.runtime.predictor import viterbi
+
+# Put first on sys.path as sitecustomize: any import of torch then fails.
+BLOCK_TORCH = """
+import sys
+
+class BlockTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError(f"torch is blocked in this test ({name})")
+        return None
+
+sys.meta_path.insert(0, BlockTorch())
+"""
+
+SCRIPT = """
+import json, sys
+from lstmlab.runtime import load_bundle
+bundle = load_bundle(sys.argv[1])
+items = json.loads(sys.stdin.read())
+if bundle.task == "sentiment":
+    result = bundle.predict(items)
+else:
+    result = {"tags": bundle.tag(items), "emissions": [e.tolist() for e in bundle.emissions(items)]}
+print(json.dumps({"result": result, "torch": "torch" in sys.modules}))
+"""
+
+
+def run_without_torch(tmp_path: Path, args: list[str], stdin: str) -> subprocess.CompletedProcess:
+    blocker = tmp_path / "blocker"
+    blocker.mkdir(exist_ok=True)
+    (blocker / "sitecustomize.py").write_text(BLOCK_TORCH)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(blocker), str(Path(lstmlab.__file__).parents[1])]),
+    }
+    return subprocess.run(
+        [sys.executable, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_the_blocker_blocks_torch(tmp_path):
+    result = run_without_torch(tmp_path, ["-c", "import torch"], "")
+    assert result.returncode != 0 and "torch is blocked" in result.stderr
+
+
+def test_sentiment_bundle_without_torch(sentiment_run, sentiment_bundle, tmp_path):
+    texts = random_reviews(45, seed=9)  # batch and lengths the export never saw
+    result = run_without_torch(tmp_path, ["-c", SCRIPT, str(sentiment_bundle)], json.dumps(texts))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["torch"] is False
+    expected = lstmlab.load(sentiment_run).predict(texts)
+    assert [r["label"] for r in out["result"]] == [r["label"] for r in expected]
+    np.testing.assert_allclose(
+        [r["p_pos"] for r in out["result"]], [r["p_pos"] for r in expected], atol=1e-5, rtol=0
+    )
+
+
+@pytest.mark.parametrize("which", ["pos", "crf_pos"])
+def test_pos_bundle_without_torch(request, which, tmp_path):
+    run = request.getfixturevalue(f"{which}_run")
+    bundle = request.getfixturevalue(f"{which}_bundle")
+    sentences = random_sentences(13, seed=5)
+    result = run_without_torch(tmp_path, ["-c", SCRIPT, str(bundle)], json.dumps(sentences))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["torch"] is False
+    assert [[tuple(p) for p in s] for s in out["result"]["tags"]] == lstmlab.load(run).tag(
+        sentences
+    )
+    for got, expected in zip(
+        out["result"]["emissions"], load_bundle(bundle).emissions(sentences), strict=True
+    ):
+        np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+
+
+def test_runtime_command_without_torch(sentiment_bundle, pos_bundle, tmp_path):
+    result = run_without_torch(
+        tmp_path, ["-m", "lstmlab.runtime", str(sentiment_bundle), "--json", "a wonderful film"], ""
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["label"] in ("pos", "neg")
+    result = run_without_torch(
+        tmp_path, ["-m", "lstmlab.runtime", str(pos_bundle)], "The cat sat on the mat .\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("The/")
+    missing = run_without_torch(tmp_path, ["-m", "lstmlab.runtime", str(tmp_path)], "")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("lstmlab: error: ") and "not an lstmlab bundle" in (
+        missing.stderr
+    )
+
+
+def test_viterbi_matches_the_crf(crf_pos_run):
+    import torch
+
+    crf = lstmlab.load(crf_pos_run).model.crf
+    emissions = torch.randn(1, 9, crf.num_tags)
+    expected = crf.viterbi_decode(emissions, torch.ones(1, 9, dtype=torch.bool))[0].tolist()
+    assert (
+        viterbi(
+            emissions[0].numpy(),
+            crf.start_transitions.detach().numpy(),
+            crf.transitions.detach().numpy(),
+            crf.end_transitions.detach().numpy(),
+        )
+        == expected
+    )
