@@ -60,6 +60,8 @@ class SentimentClassifierConfig:
     pooling: str = "last"
     cell: str = "lstm"  # "lstm", "gru" or "lstmlab" (the transparent LSTM)
     init_from: str = ""  # a language-model run folder to start from (fine-tuning)
+    pretrained_vectors: str = ""  # word2vec/GloVe/fastText text file for the embedding
+    freeze_embeddings: bool = False  # keep the (pretrained) embedding fixed in training
 
     def validate(self) -> None:
         for name in ("embedding_dim", "hidden_size", "num_layers"):
@@ -72,6 +74,12 @@ class SentimentClassifierConfig:
             raise ConfigError(f"model.pooling must be one of {', '.join(POOLINGS)}")
         if self.cell not in CELLS:
             raise ConfigError(f"model.cell must be one of {', '.join(CELLS)}")
+        if self.init_from and self.pretrained_vectors:
+            raise ConfigError("model.init_from and model.pretrained_vectors both set the "
+                              "embedding; choose one")
+        if self.freeze_embeddings and not (self.pretrained_vectors or self.init_from):
+            raise ConfigError("model.freeze_embeddings keeps a pretrained embedding fixed; "
+                              "set model.pretrained_vectors (or model.init_from) too")
 
 
 class SentimentClassifier(nn.Module):
@@ -148,7 +156,8 @@ class SentimentClassifier(nn.Module):
                     num_classes: int = 2) -> SentimentClassifier:
         """The classifier ``config`` describes (its fields are the constructor's arguments)."""
         settings = dataclasses.asdict(config)
-        settings.pop("init_from")  # where the weights start, not a shape
+        for name in ("init_from", "pretrained_vectors", "freeze_embeddings"):
+            settings.pop(name)  # where the weights start and what trains, not a shape
         return cls(vocab_size, num_classes, **settings)
 
     def param_groups(self) -> list[list[nn.Parameter]]:

@@ -53,6 +53,8 @@ class SequenceTaggerConfig:
     word_dropout: float = 0.0  # share of training words replaced by <unk>
     use_crf: bool = False
     cell: str = "lstm"  # "lstm", "gru" or "lstmlab" (the transparent LSTM)
+    pretrained_vectors: str = ""  # word2vec/GloVe/fastText text file for the word embedding
+    freeze_embeddings: bool = False  # keep the pretrained word embedding fixed in training
 
     def validate(self) -> None:
         for name in ("word_dim", "char_dim", "char_hidden", "hidden_size", "num_layers"):
@@ -65,6 +67,9 @@ class SequenceTaggerConfig:
             raise ConfigError(f"model.char_encoder must be one of {', '.join(CHAR_ENCODERS)}")
         if self.cell not in CELLS:
             raise ConfigError(f"model.cell must be one of {', '.join(CELLS)}")
+        if self.freeze_embeddings and not self.pretrained_vectors:
+            raise ConfigError("model.freeze_embeddings keeps pretrained vectors fixed; set "
+                              "model.pretrained_vectors too")
 
 
 class SequenceTagger(nn.Module):

@@ -33,6 +33,7 @@ from lstmlab.errors import DataError
 from lstmlab.models.features import NUM_CASING_CLASSES, casing_class
 from lstmlab.models.tagger import SequenceTagger, SequenceTaggerConfig
 from lstmlab.tasks.registry import register_task
+from lstmlab.tasks.vectors import freeze, init_from_vectors
 from lstmlab.training.config import RunConfig, check
 from lstmlab.training.metrics import (
     confusion_matrix,
@@ -119,11 +120,23 @@ class PosTask(Task):
         )
 
     def build_model(self, config: RunConfig, state: dict[str, Any]) -> SequenceTagger:
-        return SequenceTagger.from_config(
+        model = SequenceTagger.from_config(
             config.model, len(state["vocab"]["tokens"]), len(state["tags"]["tokens"]),
             char_vocab_size=len(state["chars"]["tokens"]), num_casing=NUM_CASING_CLASSES,
             unk_index=Vocab.from_dict(state["vocab"]).unk_index,
         )
+        if config.model.freeze_embeddings:
+            freeze(model.word_embedding)
+        return model
+
+    def init_weights(self, model: nn.Module, config: RunConfig,
+                     state: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Word embedding from pretrained vectors (``model.pretrained_vectors``), if set."""
+        if not (config.model.pretrained_vectors and state is not None):
+            return None
+        return {"pretrained_vectors": init_from_vectors(
+            model.word_embedding, config.model.pretrained_vectors, state["vocab"]["tokens"],
+            "model.word_dim")}
 
     def report(self, model: nn.Module, examples: list[Example], state: dict[str, Any],
                run_dir: Path | None, device: torch.device) -> dict[str, Any]:

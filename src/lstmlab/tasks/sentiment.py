@@ -26,6 +26,7 @@ from lstmlab.data.vocab import DEFAULT_SPECIALS, Vocab
 from lstmlab.errors import DataError
 from lstmlab.models.sentiment import SentimentClassifier, SentimentClassifierConfig
 from lstmlab.tasks.registry import register_task
+from lstmlab.tasks.vectors import freeze, init_from_vectors
 from lstmlab.training.config import RunConfig, check
 from lstmlab.training.metrics import confusion_matrix, per_class_scores
 from lstmlab.training.plots import plot_confusion
@@ -103,15 +104,25 @@ class SentimentTask(Task):
         )
 
     def build_model(self, config: RunConfig, state: dict[str, Any]) -> SentimentClassifier:
-        return SentimentClassifier.from_config(config.model, len(state["vocab"]["tokens"]),
-                                               len(LABEL_NAMES))
+        model = SentimentClassifier.from_config(config.model, len(state["vocab"]["tokens"]),
+                                                len(LABEL_NAMES))
+        if config.model.freeze_embeddings:
+            freeze(model.embedding)
+        return model
 
-    def init_weights(self, model: nn.Module, config: RunConfig) -> None:
-        """Start from a language-model run's embedding and LSTM (``model.init_from``)."""
+    def init_weights(self, model: nn.Module, config: RunConfig,
+                     state: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Start from a language-model run's embedding and LSTM (``model.init_from``), or
+        from pretrained word vectors (``model.pretrained_vectors``)."""
         if config.model.init_from:
             from lstmlab.tasks.finetune import load_encoder_weights
 
             load_encoder_weights(model, config.model)
+        if config.model.pretrained_vectors and state is not None:
+            return {"pretrained_vectors": init_from_vectors(
+                model.embedding, config.model.pretrained_vectors, state["vocab"]["tokens"],
+                "model.embedding_dim")}
+        return None
 
     def param_groups(self, model: nn.Module) -> list[list[nn.Parameter]] | None:
         """Embedding, each LSTM layer, head (see SentimentClassifier.param_groups)."""

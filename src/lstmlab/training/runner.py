@@ -133,7 +133,10 @@ def _train_run(spec: Task, config: RunConfig, run_dir: Path, data_dir: str | Non
     seed_everything(cfg.seed)
     model = spec.build_model(config, prepared.state)
     if not resume:
-        spec.init_weights(model, config)
+        records = spec.init_weights(model, config, prepared.state) or {}
+        if ctx.is_main:  # e.g. pretrained_vectors.json: the vectors' coverage
+            for name, record in records.items():
+                write_run_file(run_dir / f"{name}.json", json.dumps(record, indent=2) + "\n")
     model = model.to(device)
     n_params = sum(p.numel() for p in model.parameters())
     say(f"model: {type(model).__name__}, {n_params:,} parameters")

@@ -106,8 +106,15 @@ class Task:
         return make_loader(examples, batch_size, shuffle=shuffle, seed=seed, bucket=bucket,
                            ctx=ctx)
 
-    def init_weights(self, model: nn.Module, config: RunConfig) -> None:
-        """Set a fresh model's starting weights (not called on resume), e.g. from another run."""
+    def init_weights(self, model: nn.Module, config: RunConfig,
+                     state: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Set a fresh model's starting weights (not called on resume), e.g. from another run
+        or from pretrained word vectors for ``state``'s vocabulary.
+
+        Returns records to keep in the run folder, ``{name: JSON-able}`` written as
+        ``<name>.json`` (e.g. the vectors' coverage), or None.
+        """
+        return None
 
     def param_groups(self, model: nn.Module) -> list[list[nn.Parameter]] | None:
         """Parameter groups from the bottom of the model to its top, or None for one group.
