@@ -2,7 +2,8 @@
 
     import lstmlab
 
-    metrics = lstmlab.train("pos", preset="lab", out="runs/pos-lab", **{"train.epochs": 2})
+    result = lstmlab.train("pos", preset="lab", out="runs/pos-lab", **{"train.epochs": 2})
+    result["test_accuracy"], result.history             # test metrics, one dict per epoch
     tagger = lstmlab.load("runs/pos-lab")
     tagger.tag("The cat sat on the mat .")        # [("The", "DT"), ("cat", "NN"), ...]
 
@@ -21,6 +22,7 @@ as keyword arguments (``**{"train.epochs": 2}``) or as nested dicts
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,17 +38,46 @@ from lstmlab.training.config import RunConfig, resolve_config
 from lstmlab.training.runner import default_run_dir, load_trained, run_task_name, train_run
 
 
+class TrainResult(dict):
+    """What :func:`train` returns: the test metrics (its keys, as in ``test_metrics.json``),
+    with the per-epoch ``history`` (``metrics.jsonl``'s records) and the ``run_dir``.
+
+        result = lstmlab.train("pos", out="runs/pos")
+        result["test_accuracy"], result.history[-1]["val_loss"], result.run_dir
+    """
+
+    def __init__(self, metrics: dict[str, Any], history: list[dict[str, Any]],
+                 run_dir: Path) -> None:
+        super().__init__(metrics)
+        self.history = history
+        self.run_dir = run_dir
+
+    def __repr__(self) -> str:
+        return (f"TrainResult({dict.__repr__(self)}, history=<{len(self.history)} epochs>, "
+                f"run_dir={str(self.run_dir)!r})")
+
+
 def train(task: str, preset: str | None = None, out: str | Path | None = None, *,
-          data_dir: str | None = None, **settings: Any) -> dict[str, Any]:
-    """Train ``task`` into the run folder ``out``; return the test metrics.
+          data_dir: str | None = None, **settings: Any) -> TrainResult:
+    """Train ``task`` into the run folder ``out``; return the test metrics and history.
 
     ``settings``: ``**{"train.epochs": 2}`` or ``train={"epochs": 2}``.
     """
     spec = get_task(task)
     overrides = [f"{key}={_toml(value)}" for key, value in _flatten(settings).items()]
     config = resolve_config(spec.name, spec.data_cls, spec.model_cls, preset, overrides)
-    return train_run(spec, config, Path(out) if out else default_run_dir(task, preset),
-                     data_dir=data_dir)
+    run_dir = Path(out) if out else default_run_dir(task, preset)
+    metrics = train_run(spec, config, run_dir, data_dir=data_dir)
+    return TrainResult(metrics, read_history(run_dir), run_dir)
+
+
+def read_history(run_dir: str | Path) -> list[dict[str, Any]]:
+    """A run's per-epoch records (``metrics.jsonl``), oldest first; [] before the first."""
+    path = Path(run_dir) / "metrics.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
 
 
 def _flatten(settings: dict[str, Any]) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class TrainConfig:
     device: str = "auto"  # "auto" (CUDA when present), "cpu", "cuda", "cuda:1", ...
     threads: int = 0  # CPU threads for torch; 0 keeps torch's default
     keep_global_batch: bool = False  # True: batch_size is global, split over processes
+    tensorboard: bool = False  # TensorBoard scalars in <run>/tensorboard (the extra)
 
     def validate(self) -> None:
         check(self.epochs >= 1, "train.epochs must be >= 1")

@@ -38,6 +38,7 @@ from lstmlab.training.config import RunConfig
 from lstmlab.training.distributed import DistContext, all_reduce_sum, on_main
 from lstmlab.training.optim import RunOptimizer
 from lstmlab.training.task import Example, StepResult, Task
+from lstmlab.training.tensorboard import TensorBoardLog
 
 __all__ = ["Example", "StepResult", "Trainer", "make_loader", "to_device"]
 
@@ -173,6 +174,8 @@ class Trainer:
             if self.ctx.enabled else model
         )
         self.optimizer = RunOptimizer(model, self.train_cfg, task.param_groups(model))
+        self.tensorboard = TensorBoardLog.open(self.run_dir, self.train_cfg.tensorboard,
+                                               self.ctx.is_main)
 
     # ------------------------------------------------------------- checkpoints
     def _state(self) -> dict[str, Any]:
@@ -334,6 +337,8 @@ class Trainer:
         if self.ctx.is_main and self.run_dir is not None:
             with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as file:
                 file.write(json.dumps(record) + "\n")
+            if self.tensorboard is not None:
+                self.tensorboard.log_epoch(record)
         extra = "".join(f" {k} {v:.4g}" for k, v in val.items()
                         if k not in ("loss", "accuracy", "units"))
         self.log(

@@ -1,0 +1,77 @@
+"""TensorBoard scalars of a run (``--set train.tensorboard=true``): one point per epoch.
+
+Written into ``<run folder>/tensorboard/`` with :mod:`torch.utils.tensorboard`; open them
+with ``tensorboard --logdir runs/``. TensorBoard is an optional extra
+(``pip install 'lstmlab[tensorboard]'``); asking for it without it is a one-line error
+before training starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lstmlab.errors import ConfigError
+
+FOLDER = "tensorboard"
+# metrics.jsonl keys -> TensorBoard tags (train and validation curves share a chart).
+RENAMED = {
+    "train_acc": "accuracy/train",
+    "val_acc": "accuracy/validation",
+    "train_examples_per_s": "throughput/examples_per_s",
+    "train_units_per_s": "throughput/units_per_s",
+    "seconds": "time/epoch_seconds",
+    "lr": "learning_rate",
+}
+
+
+class TensorBoardLog:
+    """A run's TensorBoard event file: :meth:`log_epoch` writes one epoch's record."""
+
+    def __init__(self, run_dir: Path) -> None:
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            raise ConfigError(
+                "train.tensorboard needs TensorBoard: pip install "
+                "'lstmlab[tensorboard]' (or pip install tensorboard)"
+            ) from None
+        self.writer = SummaryWriter(log_dir=str(Path(run_dir) / FOLDER))
+
+    @classmethod
+    def open(cls, run_dir: Path | None, enabled: bool, is_main: bool) -> TensorBoardLog | None:
+        """The run's log when ``enabled`` (main process only, a run folder given), else None."""
+        if not enabled:
+            return None
+        if run_dir is None or not is_main:  # other processes write nothing, but check alike
+            _check_installed()
+            return None
+        return cls(run_dir)
+
+    def log_epoch(self, record: dict[str, Any]) -> None:
+        """Every number of an epoch's ``metrics.jsonl`` record, at step = epoch."""
+        epoch = int(record["epoch"])
+        for key, value in record.items():
+            if key != "epoch" and isinstance(value, int | float) and not isinstance(value, bool):
+                self.writer.add_scalar(tag(key), value, epoch)
+        self.writer.flush()
+
+
+def tag(key: str) -> str:
+    """``train_loss`` -> ``loss/train``, ``val_perplexity`` -> ``perplexity/validation``."""
+    if key in RENAMED:
+        return RENAMED[key]
+    for prefix, split in (("train_", "train"), ("val_", "validation")):
+        if key.startswith(prefix):
+            return f"{key[len(prefix) :]}/{split}"
+    return key
+
+
+def _check_installed() -> None:
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "train.tensorboard needs TensorBoard: pip install "
+            "'lstmlab[tensorboard]' (or pip install tensorboard)"
+        ) from None
