@@ -81,10 +81,10 @@ def test_default_cache_dir_is_under_the_data_root(data_dir):
 def test_default_cache_dir_falls_back_when_data_root_is_read_only(data_dir, tmp_path, monkeypatch):
     # A chmod-ed folder is still writable for root, so simulate the check's answer instead.
     monkeypatch.setattr(cache, "_is_writable_dir", lambda directory: directory.parent != data_dir)
-    monkeypatch.setattr(cache, "DEFAULT_DATA_DIR", tmp_path / "home")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     load_imdb_encoded(data_dir, progress=False, check_sizes=False)
     assert not (data_dir / "cache").exists()
-    assert list((tmp_path / "home" / "cache").glob("imdb-*.npz"))
+    assert list((tmp_path / "xdg" / "lstmlab" / "cache").glob("imdb-*.npz"))
 
 
 def test_missing_data_says_how_to_get_it(tmp_path):

@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     parser.add_argument("--file", type=Path, help="labelled data to evaluate on (default: test)")
-    parser.add_argument("--data-dir", help="data root (default $LSTMLAB_DATA or ~/.cache/lstmlab)")
+    parser.add_argument("--data-dir", help="data root (default $LSTMLAB_DATA, else "
+                        "$XDG_CACHE_HOME/lstmlab or ~/.cache/lstmlab)")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.set_defaults(func=run_evaluate)
 

@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="run folder (default runs/<task>-<preset>-<time>)")
         sub.add_argument("--resume", type=Path, metavar="RUN_DIR",
                          help="continue an interrupted run from its last.pt")
-        sub.add_argument("--data-dir", help="data root (default $LSTMLAB_DATA or ~/.cache/lstmlab)")
+        sub.add_argument("--data-dir", help="data root (default $LSTMLAB_DATA, else "
+                         "$XDG_CACHE_HOME/lstmlab or ~/.cache/lstmlab)")
         sub.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
         sub.add_argument("--threads", type=int, help="CPU threads for torch")
         task.add_train_arguments(sub)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from lstmlab.data.paths import DEFAULT_DATA_DIR, data_root
+from lstmlab.data.paths import data_root, default_data_dir
 
 # Bump when the cached arrays' layout or a tokenizer changes, so old entries are not reused.
 FORMAT_VERSION = 1
@@ -49,11 +49,12 @@ def _is_writable_dir(directory: Path) -> bool:
 
 
 def default_cache_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """``<data root>/cache``, or ``~/.cache/lstmlab/cache`` when the data root is read-only."""
+    """``<data root>/cache``, or the user's cache folder's (``$XDG_CACHE_HOME/lstmlab/cache``
+    or ``~/.cache/lstmlab/cache``) when the data root is read-only."""
     preferred = data_root(data_dir) / "cache"
     if _is_writable_dir(preferred):
         return preferred
-    return DEFAULT_DATA_DIR.expanduser() / "cache"
+    return default_data_dir() / "cache"
 
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
