@@ -1,16 +1,25 @@
 """Forward+backward time of lstmlab.nn.LSTM against torch.nn.LSTM, in one process.
 
-Each round times torch.nn.LSTM, lstmlab's fast path and lstmlab's reference path one after the
-other on the same input (interleaved, so a noisy shared machine slows all three alike), and the
-table reports the median over rounds after warm-up, and each lstmlab path's ratio to torch.
+Each round times torch.nn.LSTM and lstmlab's paths one after the other on the same input
+(interleaved, so a noisy shared machine slows all alike): "fast" (the default: the time loop
+compiled to C++), "fast-python" (the same algorithm, its loop in Python: what "fast" falls back
+to) and "reference" (one readable step at a time). The table reports the median over rounds
+after warm-up, and each lstmlab path's ratio to torch. First, the fast path's one-off costs are
+timed in fresh processes: building the extension into an empty cache, and loading it from the
+cache (the first call of every later process).
 
-    python benchmarks/lstm_speed.py [--rounds 15] [--warmup 3] [--threads N] [--no-flush-denormal]
+    python benchmarks/lstm_speed.py [--rounds 15] [--warmup 3] [--threads N] [--large]
+        [--skip reference] [--no-first-call] [--no-flush-denormal]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from typing import NamedTuple
@@ -42,6 +51,8 @@ SIZES = [
     Size(64, 200, 128, 64, num_layers=2, bidirectional=True),
     Size(32, 50, 128, 64, bidirectional=True),
 ]
+LARGE = Size(64, 400, 256, 256)
+PATHS = ("fast", "fast-python", "reference")
 
 
 def forward_backward_seconds(lstm: nn.Module, inputs: torch.Tensor) -> float:
@@ -52,20 +63,23 @@ def forward_backward_seconds(lstm: nn.Module, inputs: torch.Tensor) -> float:
     return time.perf_counter() - start
 
 
-def contenders(size: Size) -> dict[str, nn.Module]:
-    """torch.nn.LSTM and both lstmlab paths, all with the same weights."""
+def contenders(size: Size, paths: list[str]) -> dict[str, nn.Module]:
+    """torch.nn.LSTM and the lstmlab ``paths``, all with the same weights."""
     torch_lstm = nn.LSTM(
         size.input_size, size.hidden_size, size.num_layers, bidirectional=size.bidirectional
     )
-    fast = LSTM.from_torch(torch_lstm)
-    reference = LSTM.from_torch(torch_lstm)
-    reference.implementation = "reference"
-    return {"torch": torch_lstm, "fast": fast, "reference": reference}
+    modules: dict[str, nn.Module] = {"torch": torch_lstm}
+    for path in paths:
+        modules[path] = LSTM.from_torch(torch_lstm)
+        modules[path].implementation = path
+    return modules
 
 
-def median_times(size: Size, rounds: int, warmup: int, progress: Callable[[], None]) -> dict:
+def median_times(
+    size: Size, paths: list[str], rounds: int, warmup: int, progress: Callable[[], None]
+) -> dict:
     """Median forward+backward seconds per contender, measured in interleaved rounds."""
-    modules = contenders(size)
+    modules = contenders(size, paths)
     inputs = torch.randn(size.seq_len, size.batch, size.input_size, requires_grad=True)
     times: dict[str, list[float]] = {name: [] for name in modules}
     for round_index in range(warmup + rounds):
@@ -77,6 +91,30 @@ def median_times(size: Size, rounds: int, warmup: int, progress: Callable[[], No
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+FIRST_CALL = """
+import time, torch
+start = time.perf_counter()
+from lstmlab.nn import kernel
+assert kernel.recurrence_ops() is not None, "the extension did not build"
+print(time.perf_counter() - start)
+"""
+
+
+def first_call_seconds() -> tuple[float, float]:
+    """Seconds to build the extension into an empty cache, then to load it from that cache.
+
+    Each in a fresh process (after ``import torch``), as a user's first and later runs.
+    """
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, TORCH_EXTENSIONS_DIR=cache)
+        run = [sys.executable, "-c", FIRST_CALL]
+        build, load = (
+            float(subprocess.run(run, env=env, check=True, capture_output=True, text=True).stdout)
+            for _ in range(2)
+        )
+    return build, load
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="timed rounds (default 15)")
@@ -85,7 +123,12 @@ def main() -> None:
     parser.add_argument(
         "--no-flush-denormal", action="store_true", help="leave denormal flushing off"
     )
+    parser.add_argument("--large", action="store_true", help=f"also time {LARGE}")
+    parser.add_argument("--skip", nargs="*", default=[], choices=PATHS, help="lstmlab paths")
+    parser.add_argument("--no-first-call", action="store_true", help="skip the build timing")
     args = parser.parse_args()
+    paths = [path for path in PATHS if path not in args.skip]
+    sizes = [*SIZES, LARGE] if args.large else SIZES
     if args.threads:
         torch.set_num_threads(args.threads)
     # Long sequences drive some backward-pass values into denormals, which are very slow on
@@ -93,23 +136,25 @@ def main() -> None:
     flush = not args.no_flush_denormal and torch.set_flush_denormal(True)
     torch.manual_seed(0)
 
+    if not args.no_first_call:
+        build, load = first_call_seconds()
+        print(f"fast path, first call: {build:.1f} s to build the extension into an empty cache")
+        print(f"(once per machine), {load:.2f} s to load it from the cache (once per process)")
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
         f"flush_denormal={'on' if flush else 'off'}, median of {args.rounds} rounds "
         f"after {args.warmup} warm-up, forward+backward, float32"
     )
-    header = f"{'size':<32} {'torch.nn.LSTM':>14} {'lstmlab fast':>19} {'lstmlab reference':>19}"
+    header = f"{'size':<30} {'torch.nn.LSTM':>13}" + "".join(f" {path:>19}" for path in paths)
     print(header)
     print("-" * len(header))
-    with tqdm(total=len(SIZES) * (args.rounds + args.warmup), desc="timing", leave=False) as bar:
-        for size in SIZES:
-            median = median_times(size, args.rounds, args.warmup, lambda: bar.update())
+    with tqdm(total=len(sizes) * (args.rounds + args.warmup), desc="timing", leave=False) as bar:
+        for size in sizes:
+            median = median_times(size, paths, args.rounds, args.warmup, lambda: bar.update())
             base = median["torch"]
-            cells = [
-                f"{median[name] * 1e3:8.1f} ms {median[name] / base:5.2f}x"
-                for name in ("fast", "reference")
-            ]
-            tqdm.write(f"{size!s:<32} {base * 1e3:11.1f} ms {cells[0]:>19} {cells[1]:>19}")
+            cells = [f"{median[path] * 1e3:8.1f} ms {median[path] / base:5.2f}x" for path in paths]
+            row = f"{size!s:<30} {base * 1e3:10.1f} ms" + "".join(f" {c:>19}" for c in cells)
+            tqdm.write(row)
 
 
 if __name__ == "__main__":

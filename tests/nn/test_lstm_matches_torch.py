@@ -16,7 +16,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from lstmlab.nn import LSTM
 
-IMPLEMENTATIONS = ["reference", "fast"]
+IMPLEMENTATIONS = ["reference", "fast-python", "fast"]
 TOLERANCE = {torch.float64: 1e-10, torch.float32: 1e-5}
 INPUT_KINDS = ["batched", "unbatched", "packed_sorted", "packed_unsorted"]
 

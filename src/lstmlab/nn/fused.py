@@ -13,6 +13,11 @@ Why it is faster than the step-by-step path:
   backward factors that do not depend on the recurrence are computed for all steps at once;
 * weight gradients are summed over time by one matrix product each, after the loop.
 
+:func:`fused_layer` runs this Python loop on GPUs, for other dtypes, with ``implementation =
+"fast-python"`` or where the C++ extension cannot be built; for float32 and float64 CPU
+tensors it hands the layer to :mod:`lstmlab.nn.compiled`, the same algorithm with the time
+loop in C++.
+
 Only first derivatives are available (use the reference path for double backward).
 """
 
@@ -25,6 +30,8 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 from lstmlab.nn.cell import LayerWeights
+from lstmlab.nn.compiled import compiled_layer
+from lstmlab.nn.kernel import recurrence_ops
 from lstmlab.nn.sequence import last_row_index, previous_row_index, reversed_row_index
 
 
@@ -34,6 +41,7 @@ def fused_layer(
     h_0: Tensor,
     c_0: Tensor,
     weights: list[LayerWeights],
+    compiled: bool = True,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Run one layer, all its directions at once (the second one, if any, reversed).
 
@@ -43,6 +51,8 @@ def fused_layer(
         h_0: ``(D, B, proj_size or hidden_size)`` initial hidden states, one per direction.
         c_0: ``(D, B, hidden_size)`` initial cell states.
         weights: the D directions' parameters, forward first.
+        compiled: run the time loop in C++ where it applies (float32 or float64 CPU tensors)
+            and the extension builds; in Python otherwise.
 
     Returns:
         ``(output, h_n, c_n)``: output ``(N, D * (proj_size or hidden_size))`` time-major rows
@@ -51,13 +61,34 @@ def fused_layer(
     parameters = [tensor for direction in weights for tensor in direction]
     device_type = rows.device.type
     if not torch.is_autocast_enabled(device_type):
+        if compiled and (ops := _compiled_ops(rows)) is not None:
+            return compiled_layer(ops, rows, batch_sizes, h_0, c_0, weights)
         return _FusedLSTMLayer.apply(rows, h_0, c_0, batch_sizes, *parameters)
     # Under autocast, run everything in the autocast dtype (as torch.nn.LSTM does): the
     # preallocated buffers and in-place steps need one dtype throughout.
     dtype = torch.get_autocast_dtype(device_type)
     inputs = [None if t is None else t.to(dtype) for t in (rows, h_0, c_0, *parameters)]
     with torch.autocast(device_type, enabled=False):
-        return _FusedLSTMLayer.apply(*inputs[:3], batch_sizes, *inputs[3:])
+        return fused_layer(
+            inputs[0],
+            batch_sizes,
+            *inputs[1:3],
+            [LayerWeights(*inputs[k : k + 5]) for k in range(3, len(inputs), 5)],
+            compiled,
+        )
+
+
+def _compiled_ops(rows: Tensor) -> Any:
+    """The compiled recurrence (``torch.ops.lstmlab``) if it applies to ``rows`` and builds.
+
+    Not while a graph is being captured (``torch.compile``, ``torch.export``, tracing): the
+    capturing tools know PyTorch operations, not this extension's.
+    """
+    if rows.device.type != "cpu" or rows.dtype not in (torch.float32, torch.float64):
+        return None
+    if torch.compiler.is_compiling() or torch.jit.is_tracing():
+        return None
+    return recurrence_ops()
 
 
 def _to_internal_order(stacked: Tensor) -> Tensor:

@@ -7,7 +7,9 @@ Same constructor, parameters (names, shapes, initialisation), inputs and outputs
 Two implementations compute the same function, chosen by the ``implementation`` attribute
 (not a constructor argument, so the signature stays that of ``torch.nn.LSTM``):
 
-* ``"fast"`` (default): :mod:`lstmlab.nn.fused`, a hand-written backward pass;
+* ``"fast"`` (default): :mod:`lstmlab.nn.fused`, a hand-written backward pass, its time loop
+  compiled to C++ at first use (:mod:`lstmlab.nn.kernel`) where it can be;
+* ``"fast-python"``: the same, its time loop always in Python (what ``"fast"`` falls back to);
 * ``"reference"``: :mod:`lstmlab.nn.reference`, one readable equation step at a time.
 """
 
@@ -27,7 +29,7 @@ from lstmlab.nn.fused import fused_layer
 from lstmlab.nn.reference import reference_layer
 from lstmlab.nn.sequence import SequenceLayout, to_time_major_rows
 
-Implementation = Literal["fast", "reference"]
+Implementation = Literal["fast", "fast-python", "reference"]
 State = tuple[Tensor, Tensor]
 
 
@@ -183,9 +185,10 @@ class LSTM(nn.Module):
     def _run(
         self, input: Tensor | PackedSequence, hx: State | None, record_gates: bool
     ) -> tuple[Tensor | PackedSequence, State, dict[str, LSTMGates]]:
-        if self.implementation not in ("fast", "reference"):
+        if self.implementation not in ("fast", "fast-python", "reference"):
             raise ValueError(
-                f"implementation must be 'fast' or 'reference', got {self.implementation!r}"
+                "implementation must be 'fast', 'fast-python' or 'reference', "
+                f"got {self.implementation!r}"
             )
         self._check_input(input)
         rows, layout = to_time_major_rows(input, self.batch_first)
@@ -216,7 +219,8 @@ class LSTM(nn.Module):
                 rows = torch.cat(outputs, dim=1)
             else:
                 states = (h_0[first : first + directions], c_0[first : first + directions])
-                rows, h, c = fused_layer(rows, layout.batch_sizes, *states, weights)
+                compiled = self.implementation == "fast"
+                rows, h, c = fused_layer(rows, layout.batch_sizes, *states, weights, compiled)
                 h_n.extend(h)
                 c_n.extend(c)
         state = (layout.unsort_state(torch.stack(h_n)), layout.unsort_state(torch.stack(c_n)))

@@ -1,0 +1,105 @@
+"""The fast path with its time loop compiled: :file:`recurrence.cpp` around two matrix products.
+
+The same algorithm as :mod:`lstmlab.nn.fused` (a hand-written backward pass; input
+projections and weight gradients as one matrix product each for all steps), with the time
+loop in C++ (:mod:`lstmlab.nn.kernel` builds it), so no Python runs per step. Rows keep the
+directions side by side, as the layer's output does: ``gates`` is ``(N, D*4H)`` with direction
+d's gates (i, f, g, o) in columns ``d*4H`` to ``(d+1)*4H``; the reverse direction walks the
+steps from last to first in C++, so nothing is reversed or copied here.
+
+For float32 and float64 CPU tensors; :func:`lstmlab.nn.fused.fused_layer` chooses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+from lstmlab.nn.cell import LayerWeights
+
+
+def compiled_layer(
+    ops: Any,
+    rows: Tensor,
+    batch_sizes: tuple[int, ...],
+    h_0: Tensor,
+    c_0: Tensor,
+    weights: list[LayerWeights],
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Run one layer, all its directions, through the compiled recurrence ``ops``.
+
+    Arguments and results as :func:`lstmlab.nn.fused.fused_layer`: ``rows`` ``(N, I)``,
+    ``h_0`` ``(D, B, P)``, ``c_0`` ``(D, B, H)``; returns ``(output (N, D*P), h_n, c_n)``.
+    """
+    parameters = [tensor for direction in weights for tensor in direction]
+    return _CompiledLSTMLayer.apply(ops, rows, h_0, c_0, batch_sizes, *parameters)
+
+
+class _CompiledLSTMLayer(torch.autograd.Function):
+    """All directions of one layer; the per-step work in ``ops`` (``torch.ops.lstmlab``)."""
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        ops: Any,
+        rows: Tensor,  # (N, I)
+        h_0: Tensor,  # (D, B, P)
+        c_0: Tensor,  # (D, B, H)
+        batch_sizes: tuple[int, ...],
+        *parameters: Tensor | None,  # LayerWeights of each direction, flattened
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        weights = [LayerWeights(*parameters[k : k + 5]) for k in range(0, len(parameters), 5)]
+        # W_ih x + b for every row and direction: one matrix product, (N, D*4H).
+        w_ih = _side_by_side([w.weight_ih for w in weights])  # (D*4H, I)
+        if weights[0].bias_ih is None:
+            gates = rows @ w_ih.T
+        else:
+            bias = _side_by_side([w.bias_ih + w.bias_hh for w in weights])
+            gates = torch.addmm(bias, rows, w_ih.T)
+        w_hh = [w.weight_hh for w in weights]
+        w_hr = [w.weight_hr for w in weights if w.weight_hr is not None]
+        cells, tanh_cells, unprojected, output, h_n, c_n = ops.recurrence_forward(
+            gates, h_0, c_0, w_hh, w_hr, batch_sizes
+        )
+        buffers = (gates, cells, tanh_cells, unprojected, output)
+        ctx.save_for_backward(rows, h_0, c_0, w_ih, *buffers, *w_hh, *w_hr)
+        ctx.ops, ctx.batch_sizes, ctx.has_bias = ops, batch_sizes, weights[0].bias_ih is not None
+        return output, h_n, c_n
+
+    @staticmethod
+    @once_differentiable
+    def backward(
+        ctx: Any, grad_output: Tensor, grad_h_n: Tensor, grad_c_n: Tensor
+    ) -> tuple[Tensor | None, ...]:
+        rows, h_0, c_0, w_ih, *buffers = ctx.saved_tensors
+        (gates, cells, tanh_cells, unprojected, output), recurrent = buffers[:5], buffers[5:]
+        directions = h_0.size(0)
+        w_hh, w_hr = recurrent[:directions], recurrent[directions:]
+        grad_gates, grad_h, grad_h_0, grad_c_0, grad_w_hh = ctx.ops.recurrence_backward(
+            grad_output, grad_h_n, grad_c_n, gates, cells, tanh_cells, output, h_0, c_0,
+            w_hh, w_hr, ctx.batch_sizes,
+        )  # fmt: skip
+        grad_rows = grad_gates @ w_ih if ctx.needs_input_grad[1] else None
+        grad_w_ih = (grad_gates.T @ rows).chunk(directions)
+        grad_bias = grad_gates.sum(0).chunk(directions) if ctx.has_bias else [None] * directions
+        grad_w_hr = [None] * directions
+        if w_hr:
+            hidden, projected = cells.size(1) // directions, h_0.size(2)
+            grad_w_hr = [
+                grad_h[:, d * projected : (d + 1) * projected].T
+                @ unprojected[:, d * hidden : (d + 1) * hidden]
+                for d in range(directions)
+            ]
+        grad_parameters = []
+        for d in range(directions):
+            grad_parameters += [grad_w_ih[d], grad_w_hh[d], grad_bias[d], grad_bias[d]]
+            grad_parameters.append(grad_w_hr[d])
+        return None, grad_rows, grad_h_0, grad_c_0, None, *grad_parameters
+
+
+def _side_by_side(tensors: list[Tensor]) -> Tensor:
+    """The directions' tensors stacked along dim 0 (no copy for a single direction)."""
+    return tensors[0] if len(tensors) == 1 else torch.cat(tensors)
