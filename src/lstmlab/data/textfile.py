@@ -34,6 +34,12 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
     return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
 
 
+def short_path(path: str | os.PathLike[str], limit: int = 120) -> str:
+    """``path`` for a message: a very long one keeps its start and end (``/a/b...xyz``)."""
+    text = str(path)
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-(limit // 3) :]}"
+
+
 def place(path: str | os.PathLike[str], line: int) -> str:
     """How errors name a place in a file: ``path:N`` (as compilers and grep do)."""
     return f"{path}:{line}"

@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from lstmlab.data.textfile import os_reason
+from lstmlab.data.textfile import os_reason, short_path
 from lstmlab.errors import CheckpointError, ConfigError
 
 # What a run writes besides its ``<name>.json`` vocabularies.
@@ -76,7 +76,9 @@ def prepare_run_dir(run_dir: Path, resume: bool, say: Callable[[str], None] = pr
         with tempfile.TemporaryFile(dir=run_dir):  # can we write there?
             pass
     except OSError as error:
-        raise ConfigError(f"cannot use {run_dir} as the run folder: {os_reason(error)}") from None
+        raise ConfigError(
+            f"cannot use {short_path(run_dir)} as the run folder: {os_reason(error)}"
+        ) from None
     return False
 
 
@@ -88,10 +90,13 @@ def _kind(path: Path) -> str:
         return "missing"
     except NotADirectoryError:
         raise ConfigError(
-            f"cannot use {path} as the run folder: a part of the path above it is a file"
+            f"cannot use {short_path(path)} as the run folder: a part of the path above it "
+            "is a file"
         ) from None
     except OSError as error:
-        raise ConfigError(f"cannot use {path} as the run folder: {os_reason(error)}") from None
+        raise ConfigError(
+            f"cannot use {short_path(path)} as the run folder: {os_reason(error)}"
+        ) from None
 
 
 def _check_reusable(run_dir: Path, say: Callable[[str], None]) -> None:
