@@ -6,7 +6,9 @@ path ("fast") by tests/nn/test_lstm_matches_torch.py, beside "fast-python" and "
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 import warnings
 
 import pytest
@@ -123,3 +125,14 @@ def test_two_threads_give_the_same_result_as_one():
     finally:
         torch.set_num_threads(threads)
     torch.testing.assert_close(one, two, rtol=0, atol=1e-6)
+
+
+def test_a_lock_left_by_an_interrupted_build_is_removed(tmp_path):
+    lock = tmp_path / "lock"
+    lock.touch()
+    kernel._remove_stale_lock(tmp_path)
+    assert lock.exists()  # a build may be running
+    old = time.time() - 3600
+    os.utime(lock, (old, old))
+    kernel._remove_stale_lock(tmp_path)
+    assert not lock.exists()

@@ -52,17 +52,17 @@ class _CompiledLSTMLayer(torch.autograd.Function):
         *parameters: Tensor | None,  # LayerWeights of each direction, flattened
     ) -> tuple[Tensor, Tensor, Tensor]:
         weights = [LayerWeights(*parameters[k : k + 5]) for k in range(0, len(parameters), 5)]
-        # W_ih x + b for every row and direction: one matrix product, (N, D*4H).
+        # W_ih x for every row and direction: one matrix product, (N, D*4H); the loop adds
+        # the bias b_ih + b_hh as it applies the nonlinearities.
         w_ih = _side_by_side([w.weight_ih for w in weights])  # (D*4H, I)
-        if weights[0].bias_ih is None:
-            gates = rows @ w_ih.T
-        else:
+        gates = rows @ w_ih.T
+        bias = None
+        if weights[0].bias_ih is not None:
             bias = _side_by_side([w.bias_ih + w.bias_hh for w in weights])
-            gates = torch.addmm(bias, rows, w_ih.T)
         w_hh = [w.weight_hh for w in weights]
         w_hr = [w.weight_hr for w in weights if w.weight_hr is not None]
         cells, tanh_cells, unprojected, output, h_n, c_n = ops.recurrence_forward(
-            gates, h_0, c_0, w_hh, w_hr, batch_sizes
+            gates, bias, h_0, c_0, w_hh, w_hr, batch_sizes
         )
         buffers = (gates, cells, tanh_cells, unprojected, output)
         ctx.save_for_backward(rows, h_0, c_0, w_ih, *buffers, *w_hh, *w_hr)

@@ -83,6 +83,7 @@ def _load_library() -> None:
         torch.ops.load_library(str(ready))
         return
     directory.mkdir(parents=True, exist_ok=True)
+    _remove_stale_lock(directory)
     print(
         "lstmlab: compiling the LSTM recurrence (once per machine, about a minute)...",
         end="",
@@ -101,6 +102,20 @@ def _load_library() -> None:
     partial = directory / f"lstmlab_recurrence.{os.getpid()}.so"
     shutil.copyfile(built, partial)
     os.replace(partial, ready)
+
+
+def _remove_stale_lock(directory: Path, older_than_s: float = 600.0) -> None:
+    """Remove the builder's lock file if a build that was interrupted left it behind.
+
+    ``torch.utils.cpp_extension`` waits for as long as that file exists; a build takes well
+    under a minute, so one ten minutes old belongs to no running build.
+    """
+    lock = directory / "lock"
+    try:
+        if time.time() - lock.stat().st_mtime > older_than_s:
+            lock.unlink()
+    except FileNotFoundError:
+        pass
 
 
 def _build(directory: Path) -> str:

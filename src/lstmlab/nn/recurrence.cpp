@@ -15,6 +15,7 @@
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/mm.h>
+#include <ATen/ops/zeros.h>
 #include <torch/library.h>
 
 #include <algorithm>
@@ -63,12 +64,18 @@ struct Strides {
 
 // ---- one step's gate arithmetic, for `rows` rows of one direction --------------------------
 
-// Forward: `gates` holds the pre-activations and receives the gates; then
-// c = f * c_prev + i * g, tanh(c), and m = o * tanh(c) (the output before any projection).
+// Forward: `gates` holds the pre-activations less the bias (4H, added here) and receives
+// the gates; then c = f * c_prev + i * g, tanh(c), and m = o * tanh(c) (the output before any
+// projection).
 template <typename T>
 inline __attribute__((always_inline)) void gates_forward_impl(
-    T* __restrict__ gates, const T* __restrict__ c_prev, T* __restrict__ c,
-    T* __restrict__ tanh_c, T* __restrict__ m, int64_t rows, int64_t H, Strides s) {
+    T* __restrict__ gates, const T* __restrict__ bias, const T* __restrict__ c_prev,
+    T* __restrict__ c, T* __restrict__ tanh_c, T* __restrict__ m, int64_t rows, int64_t H,
+    Strides s) {
+  const T* __restrict__ b_i = bias;
+  const T* __restrict__ b_f = bias + H;
+  const T* __restrict__ b_g = bias + 2 * H;
+  const T* __restrict__ b_o = bias + 3 * H;
   for (int64_t r = 0; r < rows; ++r) {
     T* __restrict__ i = gates + r * s.gates;
     T* __restrict__ f = i + H;
@@ -79,7 +86,8 @@ inline __attribute__((always_inline)) void gates_forward_impl(
     T* __restrict__ tc_r = tanh_c + r * s.state;
     T* __restrict__ m_r = m + r * s.state;
     for (int64_t j = 0; j < H; ++j) {
-      const T i_j = sigmoid(i[j]), f_j = sigmoid(f[j]), g_j = tanh_(g[j]), o_j = sigmoid(o[j]);
+      const T i_j = sigmoid(i[j] + b_i[j]), f_j = sigmoid(f[j] + b_f[j]);
+      const T g_j = tanh_(g[j] + b_g[j]), o_j = sigmoid(o[j] + b_o[j]);
       i[j] = i_j;
       f[j] = f_j;
       g[j] = g_j;
@@ -136,13 +144,13 @@ inline __attribute__((always_inline)) void gates_backward_impl(
 #define LSTMLAB_CLONES
 #endif
 
-LSTMLAB_CLONES void gates_forward(float* gates, const float* c_prev, float* c, float* tanh_c,
-                                  float* m, int64_t rows, int64_t H, Strides s) {
-  gates_forward_impl<float>(gates, c_prev, c, tanh_c, m, rows, H, s);
+LSTMLAB_CLONES void gates_forward(float* gates, const float* bias, const float* c_prev, float* c,
+                                  float* tanh_c, float* m, int64_t rows, int64_t H, Strides s) {
+  gates_forward_impl<float>(gates, bias, c_prev, c, tanh_c, m, rows, H, s);
 }
-void gates_forward(double* gates, const double* c_prev, double* c, double* tanh_c, double* m,
-                   int64_t rows, int64_t H, Strides s) {
-  gates_forward_impl<double>(gates, c_prev, c, tanh_c, m, rows, H, s);
+void gates_forward(double* gates, const double* bias, const double* c_prev, double* c,
+                   double* tanh_c, double* m, int64_t rows, int64_t H, Strides s) {
+  gates_forward_impl<double>(gates, bias, c_prev, c, tanh_c, m, rows, H, s);
 }
 LSTMLAB_CLONES void gates_backward(const float* gates, const float* c_prev, const float* tanh_c,
                                    const float* grad_m, int64_t grad_m_stride,
@@ -213,13 +221,15 @@ void copy_rows(T* out, const T* in, int64_t rows, int64_t width, int64_t stride)
 
 // ---- the operators --------------------------------------------------------------------------
 
-// gates: (N, D*4H) pre-activations W_ih x + b, overwritten with the gates. h0 (D, B, P),
-// c0 (D, B, H); w_hh: D tensors (4H, P); w_hr: D tensors (P, H), or none.
+// gates: (N, D*4H) input terms W_ih x, overwritten with the gates; bias: (D*4H) b_ih + b_hh,
+// or undefined. h0 (D, B, P), c0 (D, B, H); w_hh: D tensors (4H, P); w_hr: D tensors (P, H),
+// or none.
 // Returns (cells, tanh_cells, unprojected, output, h_n, c_n): (N, D*H) three times -- the
 // third empty without projection, where it is `output` --, (N, D*P), and (D, B, P), (D, B, H).
 std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> forward(
-    at::Tensor gates, const at::Tensor& h0_in, const at::Tensor& c0_in, at::TensorList w_hh,
-    at::TensorList w_hr, c10::IntArrayRef batch_sizes) {
+    at::Tensor gates, const std::optional<at::Tensor>& bias_in, const at::Tensor& h0_in,
+    const at::Tensor& c0_in, at::TensorList w_hh, at::TensorList w_hr,
+    c10::IntArrayRef batch_sizes) {
   check(gates, w_hh, batch_sizes);
   const at::Tensor h0 = h0_in.contiguous(), c0 = c0_in.contiguous();
   const bool projected = !w_hr.empty();
@@ -230,6 +240,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tenso
   at::Tensor output = at::empty({N, D * P}, options);
   at::Tensor unprojected = projected ? at::empty({N, D * H}, options) : output;
   at::Tensor h_n = at::empty({D, B, P}, options), c_n = at::empty({D, B, H}, options);
+  const at::Tensor bias = bias_in.has_value() && bias_in->defined()
+                              ? bias_in->contiguous()
+                              : at::zeros({D * 4 * H}, options);
 
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstmlab_recurrence_forward", [&] {
     for (int64_t d = 0; d < D; ++d) {
@@ -243,6 +256,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tenso
       scalar_t* tanh_p = tanh_cells.data_ptr<scalar_t>() + d * H;
       scalar_t* m_p = unprojected_d.data_ptr<scalar_t>();
       const scalar_t* c0_p = c0[d].const_data_ptr<scalar_t>();
+      const scalar_t* bias_p = bias.const_data_ptr<scalar_t>() + d * 4 * H;
       const scalar_t* out_p = output_d.const_data_ptr<scalar_t>();
       const Strides s{D * 4 * H, D * H, D * H};
       for (const Step& step : steps_of(d, batch_sizes)) {
@@ -263,7 +277,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tenso
           part.c_prev = c_stride;
           at::parallel_for(first, last, grain_rows(H), [&](int64_t begin, int64_t end) {
             const int64_t row = step.start + begin;
-            gates_forward(gates_p + row * s.gates, c_prev + begin * c_stride,
+            gates_forward(gates_p + row * s.gates, bias_p, c_prev + begin * c_stride,
                           cells_p + row * s.state, tanh_p + row * s.state, m_p + row * s.state,
                           end - begin, H, part);
           });
@@ -386,8 +400,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> backward(
 
 TORCH_LIBRARY(lstmlab, m) {
   m.def(
-      "recurrence_forward(Tensor(a!) gates, Tensor h0, Tensor c0, Tensor[] w_hh, Tensor[] w_hr, "
-      "int[] batch_sizes) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+      "recurrence_forward(Tensor(a!) gates, Tensor? bias, Tensor h0, Tensor c0, Tensor[] w_hh, "
+      "Tensor[] w_hr, int[] batch_sizes) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
   m.def(
       "recurrence_backward(Tensor grad_output, Tensor grad_h_n, Tensor grad_c_n, Tensor gates, "
       "Tensor cells, Tensor tanh_cells, Tensor output, Tensor h0, Tensor c0, Tensor[] w_hh, "
