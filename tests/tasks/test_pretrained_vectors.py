@@ -9,6 +9,7 @@ import torch
 
 import lstmlab
 from lstmlab.errors import ConfigError
+from lstmlab.export import export_run
 from tiny_runs import reviews, tagged_sentences
 
 
@@ -51,6 +52,9 @@ def test_sentiment_frozen_vectors(files, tmp_path, capsys):
     weight = trained.model.embedding.weight
     torch.testing.assert_close(weight[tokens.index("wonderful")], torch.full((4,), 1.0))
     torch.testing.assert_close(weight[tokens.index("boring")], torch.full((4,), -1.0))
+    export_run(tmp_path / "run", tmp_path / "bundle", "safetensors", say=lambda *_: None)
+    card = (tmp_path / "bundle" / "README.md").read_text()
+    assert "started from pretrained word vectors" in card and "3 of " in card
 
 
 def test_sentiment_vectors_train_when_not_frozen(files, tmp_path):

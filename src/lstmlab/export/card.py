@@ -6,6 +6,7 @@ test metrics, versions, date, intended use and limits.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -75,11 +76,12 @@ def model_card(
         "## Data",
         "",
         f"- {data}",
+        *_vectors_line(run_dir),
         "",
         "## Configuration",
         "",
-        "The run's resolved settings (`config.json`; `lstmlab train --preset "
-        "config.json` repeats the run):",
+        "The run's resolved settings (`config.json`; `lstmlab train TASK --preset "
+        "BUNDLE/config.json` repeats the run):",
         "",
         "```toml",
     ]
@@ -134,6 +136,19 @@ def describe_data(config: RunConfig) -> str:
             return f"the Brown corpus ({data.tagset} tag set), a seeded test split"
         return "CoNLL-2000 (WSJ sections 15-18 train, 20 test), Penn Treebank tags"
     return f"{config.task} data (see config.json)"
+
+
+def _vectors_line(run_dir: Path) -> list[str]:
+    """The pretrained vectors the run started from, as recorded, if any."""
+    try:
+        record = json.loads((Path(run_dir) / "pretrained_vectors.json").read_text("utf-8"))
+        return [
+            f"- started from pretrained word vectors `{record['path']}` "
+            f"({record['dimension']} dimensions): {record['found']:,} of "
+            f"{record['vocabulary']:,} vocabulary words found ({100 * record['coverage']:.1f} %)"
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
 
 
 def _model_line(config: RunConfig) -> str:
