@@ -12,6 +12,7 @@
 
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
+#include <ATen/core/LegacyTypeDispatch.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/mm.h>
@@ -231,6 +232,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tenso
     const at::Tensor& c0_in, at::TensorList w_hh, at::TensorList w_hr,
     c10::IntArrayRef batch_sizes) {
   check(gates, w_hh, batch_sizes);
+  at::AutoDispatchBelowADInplaceOrView no_autograd;  // the buffers need no graph
   const at::Tensor h0 = h0_in.contiguous(), c0 = c0_in.contiguous();
   const bool projected = !w_hr.empty();
   const int64_t D = static_cast<int64_t>(w_hh.size()), N = gates.size(0);
@@ -318,6 +320,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> backward(
     const at::Tensor& output, const at::Tensor& h0_in, const at::Tensor& c0_in,
     at::TensorList w_hh, at::TensorList w_hr, c10::IntArrayRef batch_sizes) {
   check(gates, w_hh, batch_sizes);
+  at::AutoDispatchBelowADInplaceOrView no_autograd;
   const at::Tensor grad_output = grad_output_in.contiguous();
   const at::Tensor h0 = h0_in.contiguous(), c0 = c0_in.contiguous();
   const bool projected = !w_hr.empty();
