@@ -35,7 +35,7 @@ _tried = False
 def recurrence_ops() -> Any | None:
     """``torch.ops.lstmlab`` with the compiled recurrence, or None where it is unavailable.
 
-    Builds the extension on the first call of a machine (about half a minute), loads it on the
+    Builds the extension on the first call of a machine (10-30 s), loads it on the
     first call of a process; later calls return at once.
     """
     global _ops, _tried
@@ -85,7 +85,7 @@ def _load_library() -> None:
     directory.mkdir(parents=True, exist_ok=True)
     _remove_stale_lock(directory)
     print(
-        "lstmlab: compiling the LSTM recurrence (once per machine, about a minute)...",
+        "lstmlab: compiling the LSTM recurrence in C++ (once per machine, 10-30 s)...",
         end="",
         file=sys.stderr,
         flush=True,
