@@ -85,7 +85,7 @@ def read_vectors(
         fields = line.rstrip().split(" ") if line.strip() else []
         if not fields:
             continue
-        if number == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):
+        if number == 1 and len(fields) == 2 and all(f.isascii() and f.isdigit() for f in fields):
             dimension = int(fields[1])  # word2vec / fastText header: count dimension
             if dimension < 1:
                 raise DataError(f"{place(path, 1)}: the header gives dimension 0")
