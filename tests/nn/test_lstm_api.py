@@ -182,3 +182,14 @@ def test_runs_under_autocast_close_to_torch(implementation):
     torch.testing.assert_close(output.float(), expected.float(), rtol=0, atol=0.03)
     output.float().sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+def test_jit_trace_runs_the_reference_path_and_matches():
+    """Tracing records plain PyTorch operations (the reference path), not the fast path's."""
+    torch.manual_seed(11)
+    lstm = LSTM(3, 4, num_layers=2, bidirectional=True).eval()
+    x = torch.randn(5, 2, 3)
+    traced = torch.jit.trace(lstm, x, check_trace=False)
+    assert "lstmlab" not in str(traced.graph)
+    other = torch.randn(5, 2, 3)
+    torch.testing.assert_close(traced(other)[0], lstm(other)[0])

@@ -10,7 +10,8 @@ Two implementations compute the same function, chosen by the ``implementation`` 
 * ``"fast"`` (default): :mod:`lstmlab.nn.fused`, a hand-written backward pass, its time loop
   compiled to C++ at first use (:mod:`lstmlab.nn.kernel`) where it can be;
 * ``"fast-python"``: the same, its time loop always in Python (what ``"fast"`` falls back to);
-* ``"reference"``: :mod:`lstmlab.nn.reference`, one readable equation step at a time.
+* ``"reference"``: :mod:`lstmlab.nn.reference`, one readable equation step at a time; also
+  what runs while a graph is captured (``torch.jit.trace``, ``torch.compile``, ``torch.export``).
 """
 
 from __future__ import annotations
@@ -193,7 +194,10 @@ class LSTM(nn.Module):
         self._check_input(input)
         rows, layout = to_time_major_rows(input, self.batch_first)
         h_0, c_0 = self._initial_state(rows, layout, hx)
-        use_reference = record_gates or self.implementation == "reference"
+        # While a graph is captured (torch.jit.trace, torch.compile, torch.export), the reference
+        # path's plain PyTorch operations are what the capturing tools understand.
+        capturing = torch.jit.is_tracing() or torch.compiler.is_compiling()
+        use_reference = record_gates or self.implementation == "reference" or capturing
         h_n, c_n, gates = [], [], {}
         directions = len(self._direction_suffixes)
         for layer in range(self.num_layers):
