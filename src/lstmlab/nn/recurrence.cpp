@@ -203,7 +203,7 @@ std::vector<Step> steps_of(int64_t d, c10::IntArrayRef batch_sizes) {
 }
 
 // Rows per parallel chunk: split a step over threads only when it has enough work.
-int64_t grain_rows(int64_t H) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(H, 1)); }
+int64_t grain_rows(int64_t H) { return std::max<int64_t>(1, 8192 / std::max<int64_t>(H, 1)); }
 
 void check(const at::Tensor& gates, at::TensorList w_hh, c10::IntArrayRef batch_sizes) {
   TORCH_CHECK(gates.device().is_cpu(), "lstmlab recurrence: CPU tensors only");
