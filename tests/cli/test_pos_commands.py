@@ -85,7 +85,8 @@ def test_bad_inputs_are_one_line_errors(pos_run, pos_files, tmp_path, capsys):
           "--out", str(pos_run)], "already holds a run"),
         (["tag", str(tmp_path / "nowhere"), "x"], "does not exist"),
         (["tag", str(pos_run), "--file", str(empty)], "empty"),
-        (["predict", str(pos_run), "good film"], "is a run of the 'pos' task, not 'sentiment'; use `lstmlab tag`"),
+        (["predict", str(pos_run), "good film"],
+         "is a run of the 'pos' task, not 'sentiment'; use `lstmlab tag`"),
         (["train", "pos", "--resume", str(tmp_path)], "not an lstmlab run folder"),
     ]
     for argv, message in cases:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -101,8 +102,9 @@ def test_gradual_unfreezing_trains_only_the_top_group_first(texts, lm_run) -> No
 
 def test_size_or_vocabulary_mismatch_is_a_one_line_error(texts, lm_run, tmp_path) -> None:
     spec, config = classifier_config(texts, lm_run, **{"model.hidden_size": 20})
-    with pytest.raises(ConfigError, match="model.hidden_size is 20 but the language model's "
-                                          "is 12; set --set model.hidden_size=12"):
+    with pytest.raises(ConfigError, match=re.escape(
+            "model.hidden_size is 20 but the language model's is 12; "
+            "set --set model.hidden_size=12")):
         spec.prepare(config, None)
     spec, config = classifier_config(texts, lm_run, **{"model.bidirectional": True})
     with pytest.raises(ConfigError, match="bidirectional"):

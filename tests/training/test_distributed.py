@@ -286,7 +286,7 @@ def test_language_model_two_processes_train_like_one(tmp_path):
     """Truncated BPTT under torchrun: each process carries the state of its own rows."""
     text = tmp_path / "text.txt"
     rng = random.Random(0)
-    text.write_text("".join(" ".join(rng.choice(list(TAGS["NN"]) + ["the", "a", "runs"])
+    text.write_text("".join(" ".join(rng.choice([*TAGS["NN"], "the", "a", "runs"])
                                      for _ in range(rng.randint(4, 12))) + "\n"
                             for _ in range(120)))
     lm = ["train", "lm", "--train", str(text), "--valid", str(text)]

@@ -29,7 +29,8 @@ def plot_history(history: list[dict[str, float]], run_dir: Path,
         axes.plot(epochs, [r[f"train_{metric}"] for r in history], "o-", label="train")
         axes.plot(epochs, [r[f"val_{metric}"] for r in history], "s-", label="validation")
         if best_epoch:
-            axes.axvline(best_epoch, color="grey", linestyle=":", label=f"best (epoch {best_epoch})")
+            axes.axvline(best_epoch, color="grey", linestyle=":",
+                         label=f"best (epoch {best_epoch})")
         axes.xaxis.get_major_locator().set_params(integer=True)
         axes.set_xlabel("epoch")
         axes.set_ylabel(title.lower())

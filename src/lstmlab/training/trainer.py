@@ -1,7 +1,8 @@
 """The one training loop shared by every task.
 
-The trainer knows nothing about any task. A task (see :class:`lstmlab.training.task.Task`)
-makes the batches and turns each into a :class:`StepResult` — the *sum* of the loss over the batch's units
+The trainer knows nothing about any task. A task (:class:`lstmlab.training.task.Task`)
+makes the batches and turns each into a :class:`StepResult` — the *sum* of the loss over
+the batch's units
 (reviews or real tokens), how many units there were and how many were predicted right.
 Dividing by the unit count summed over all processes makes one step of N processes
 exactly one step of a single process on the same global batch.
