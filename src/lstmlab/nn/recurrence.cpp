@@ -313,8 +313,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tenso
 // (D, B, P) and grad_c_n (D, B, H): the final states' gradients. The other arguments are
 // `forward`'s inputs and results (gates after activation). Returns (grad_gates (N, D*4H),
 // grad_h (N, D*P): the total dL/dh of every row, only with a projection, else empty;
-// grad_h0 (D, B, P), grad_c0 (D, B, H), grad_w_hh (D, 4H, P)).
-std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> backward(
+// grad_h0 (D, B, P), grad_c0 (D, B, H), grad_w_hh (D, 4H, P), grad_bias (D*4H): the sum of
+// grad_gates over rows, summed step by step while each step's rows are in cache).
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> backward(
     const at::Tensor& grad_output_in, const at::Tensor& grad_h_n, const at::Tensor& grad_c_n,
     const at::Tensor& gates, const at::Tensor& cells, const at::Tensor& tanh_cells,
     const at::Tensor& output, const at::Tensor& h0_in, const at::Tensor& c0_in,
@@ -332,6 +333,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> backward(
   at::Tensor grad_m = projected ? at::empty({B, H}, options) : at::Tensor();
   at::Tensor carry_h = grad_h_n.contiguous().clone(), carry_c = grad_c_n.contiguous().clone();
   at::Tensor grad_w_hh = at::empty({D, 4 * H, P}, options);
+  at::Tensor grad_bias = at::zeros({D * 4 * H}, options);
   at::Tensor h_prev = at::empty({N, P}, options);  // each row's previous h, one direction
 
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstmlab_recurrence_backward", [&] {
@@ -384,6 +386,11 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> backward(
         };
         run(0, step.carried, cells_p + step.previous * s.state, s.state);
         run(step.carried, step.rows, c0_p, H);
+        scalar_t* __restrict__ bias_sum = grad_bias.data_ptr<scalar_t>() + d * 4 * H;
+        for (int64_t r = 0; r < step.rows; ++r) {
+          const scalar_t* __restrict__ row = grad_gates_p + (step.start + r) * s.gates;
+          for (int64_t k = 0; k < 4 * H; ++k) bias_sum[k] += row[k];
+        }
         at::Tensor carry_rows = carry_h_d.narrow(0, 0, step.rows);
         at::mm_out(carry_rows, grad_gates_d.narrow(0, step.start, step.rows), w_hh_d);
         // Each row's previous h, for grad W_hh = sum over rows of grad_gates^T h_prev.
@@ -392,11 +399,11 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> backward(
         copy_rows(h_prev_p + (step.start + step.carried) * P, h0_p + step.carried * P,
                   step.rows - step.carried, P, P);
       }
-      at::Tensor grad_w_hh_d = grad_w_hh[d];
-      at::mm_out(grad_w_hh_d, grad_gates_d.t(), h_prev);
+      // grad W_hh = grad_gates^T h_prev, computed transposed: the faster product here.
+      grad_w_hh[d].copy_(at::mm(h_prev.t(), grad_gates_d).t());
     }
   });
-  return {grad_gates, grad_h, carry_h, carry_c, grad_w_hh};
+  return {grad_gates, grad_h, carry_h, carry_c, grad_w_hh, grad_bias};
 }
 
 }  // namespace
@@ -408,7 +415,7 @@ TORCH_LIBRARY(lstmlab, m) {
   m.def(
       "recurrence_backward(Tensor grad_output, Tensor grad_h_n, Tensor grad_c_n, Tensor gates, "
       "Tensor cells, Tensor tanh_cells, Tensor output, Tensor h0, Tensor c0, Tensor[] w_hh, "
-      "Tensor[] w_hr, int[] batch_sizes) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
+      "Tensor[] w_hr, int[] batch_sizes) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
 }
 
 TORCH_LIBRARY_IMPL(lstmlab, CPU, m) {
