@@ -199,3 +199,32 @@ def test_export_command(sentiment_run, tmp_path: Path):
     )
     assert again.returncode == 2
     assert again.stderr.startswith("lstmlab: error: ") and again.stderr.count("\n") == 1
+
+
+def test_gru_run_exports_to_torchscript_not_onnx(tmp_path, sentiment_run):
+    config = json.loads((sentiment_run / "config.json").read_text())
+    lstmlab.train(
+        "sentiment",
+        out=tmp_path / "gru",
+        train={"epochs": 1, "threads": 1},
+        data={k: config["data"][k] for k in ("train_file", "test_file")},
+        model={"embedding_dim": 4, "hidden_size": 4, "cell": "gru"},
+    )
+    with pytest.raises(ConfigError, match=r"GRU cells .* cannot be exported to ONNX"):
+        export_run(tmp_path / "gru", tmp_path / "bundle", "onnx", **QUIET)
+    assert not (tmp_path / "bundle").exists()
+    export_run(tmp_path / "gru", tmp_path / "bundle", "torchscript", **QUIET)
+    assert lstmlab.load(tmp_path / "bundle").predict("a wonderful film")["label"] in ("pos", "neg")
+
+
+def test_a_failed_export_leaves_no_half_bundle(sentiment_run, tmp_path, monkeypatch):
+    import lstmlab.export.bundle as bundle
+
+    def fail(*args, **kwargs):
+        raise ConfigError("this model cannot be exported to ONNX: simulated")
+
+    monkeypatch.setattr(bundle, "_export_onnx", fail)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="simulated"):
+        export_run(sentiment_run, tmp_path / "empty", "onnx", **QUIET)
+    assert list((tmp_path / "empty").iterdir()) == []  # the given folder stays, empty

@@ -62,7 +62,36 @@ def export_run(
             "runs can); --format safetensors exports its weights and config"
         )
     config, model, state = load_trained(spec, run_dir)
+    if fmt == "onnx" and any(isinstance(m, nn.GRU) for m in model.modules()):
+        raise ConfigError(
+            "a model with GRU cells (model.cell=gru) cannot be exported to "
+            "ONNX (the exporter fails on its packed sequences); use --format "
+            "torchscript or safetensors"
+        )
+    created = not out.exists()
     _prepare_out(out)
+    try:
+        return _write_bundle(run_dir, out, fmt, task, config, model, state, graph, say)
+    except BaseException:  # leave no half-written bundle behind
+        for path in out.iterdir():
+            path.unlink()
+        if created:
+            out.rmdir()
+        raise
+
+
+def _write_bundle(
+    run_dir: Path,
+    out: Path,
+    fmt: str,
+    task: str,
+    config: RunConfig,
+    model: nn.Module,
+    state: dict[str, Any],
+    graph: GraphSpec | None,
+    say: Any,
+) -> dict[str, Any]:
+    """Every file of the bundle into the empty folder ``out``; the manifest."""
     for name, content in {"config": config.to_dict(), **state}.items():
         (out / f"{name}.json").write_text(
             json.dumps(content, indent=1 if name == "config" else None) + "\n", encoding="utf-8"
