@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -124,3 +125,23 @@ def test_viterbi_matches_the_crf(crf_pos_run):
         )
         == expected
     )
+
+
+def test_wrong_method_for_the_task(sentiment_bundle, pos_bundle):
+    from lstmlab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"a sentiment bundle; tag\(\) needs a pos one"):
+        load_bundle(sentiment_bundle).tag("The cat sat .")
+    with pytest.raises(ConfigError, match=r"a pos bundle; predict\(\) needs a sentiment one"):
+        load_bundle(pos_bundle).predict("Great film.")
+
+
+def test_runtime_reads_texts_from_a_file(sentiment_bundle, tmp_path):
+    texts = tmp_path / "texts.txt.gz"
+    texts.write_bytes(gzip.compress(b"a wonderful film\n\nboring and dull\n"))
+    result = run_without_torch(
+        tmp_path, ["-m", "lstmlab.runtime", str(sentiment_bundle), "--file", str(texts)], ""
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split("\t")[2] for line in lines] == ["a wonderful film", "boring and dull"]

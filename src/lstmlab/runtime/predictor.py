@@ -88,6 +88,7 @@ class OnnxBundle:
 
     def predict(self, texts: str | list[str]) -> Any:
         """Label and probability of one review (a dict) or of each review in a list."""
+        self._require("sentiment", "predict")
         batch = [texts] if isinstance(texts, str) else list(texts)
         probabilities = self.probabilities(batch)
         labels = self.pre["labels"]
@@ -121,6 +122,7 @@ class OnnxBundle:
 
         The same shapes as ``lstmlab.load(run).tag``: a string is split into words.
         """
+        self._require("pos", "tag")
         words, one = sentence_batch(sentences)
         tagged = self.tag_words(words)
         return tagged[0] if one else tagged
