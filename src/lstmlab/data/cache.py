@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from lstmlab.data.paths import data_root, default_data_dir
+from lstmlab.files import atomic_output
 
 # Bump when the cached arrays' layout or a tokenizer changes, so old entries are not reused.
 FORMAT_VERSION = 1
@@ -60,15 +60,8 @@ def default_cache_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write ``arrays`` as an uncompressed ``.npz`` at ``path``, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            np.savez(file, **arrays)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache may be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as file:
+        np.savez(file, **arrays)
 
 
 def load_arrays(path: Path) -> dict[str, np.ndarray] | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from lstmlab.data.paths import check_data_root, data_root
 from lstmlab.data.registry import MIRROR_ENV_VAR, get_dataset, mirror_url, sha256_of
 from lstmlab.data.textfile import os_reason
 from lstmlab.errors import DataError
+from lstmlab.files import atomic_output
 
 _CHUNK = 1 << 16
 USER_AGENT = "lstmlab-data-fetch"
@@ -67,14 +67,15 @@ def fetch(
         raise DataError(f"{dest} is a directory, where the downloaded file goes; remove it")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        probe = dest.parent / f".{dest.name}.probe"
+        probe.touch()  # a read-only data root fails here, before anything is downloaded
+        probe.unlink()
     except OSError as error:
         raise DataError(f"cannot write into {dest.parent}: {os_reason(error)}; choose another "
                         "data root with --data-dir or $LSTMLAB_DATA") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            digest = _stream(url, out, dest, progress, timeout)
+    digest = ""
+
+    def verify(tmp: Path) -> None:
         if sha256 is not None and digest != sha256:
             raise DataError(
                 f"download of {url} has sha256 {digest}, expected {sha256}: the file is "
@@ -82,12 +83,12 @@ def fetch(
             )
         if check is not None:
             check(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; data files are for everyone
-        os.replace(tmp, dest)
+
+    try:
+        with atomic_output(dest, check=verify) as out:
+            digest = _stream(url, out, dest, progress, timeout)
     except OSError as error:  # e.g. the disk filled up while writing
         raise DataError(f"cannot write {dest}: {os_reason(error)}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return dest
 
 

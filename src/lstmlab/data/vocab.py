@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lstmlab.errors import DataError
+from lstmlab.files import atomic_output
 
 PAD = "<pad>"
 UNK = "<unk>"
@@ -128,10 +129,8 @@ class Vocab:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the vocabulary as JSON (atomically: a temp file, then a rename)."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        with atomic_output(path) as file:
+            file.write(json.dumps(self.to_dict(), ensure_ascii=False).encode("utf-8"))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Vocab:

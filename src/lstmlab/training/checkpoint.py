@@ -6,7 +6,7 @@ A checkpoint is a plain dictionary of tensors, numbers, strings, lists and dicts
     format   "lstmlab-checkpoint"
     version  CHECKPOINT_VERSION
     lstmlab_version, torch_version   the versions that wrote it
-    task     "sentiment" or "pos"
+    task     the name of the task it was trained for
     config   the resolved RunConfig as a dict
     model    the model's state_dict
     ...      anything else the trainer stores (optimizer, RNG states, progress, vocabularies)
@@ -18,7 +18,6 @@ import errno
 import io
 import os
 import pickle
-import secrets
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import torch
 
 from lstmlab import __version__
 from lstmlab.errors import CheckpointError
+from lstmlab.files import atomic_output
 
 CHECKPOINT_FORMAT = "lstmlab-checkpoint"
 CHECKPOINT_VERSION = 1
@@ -44,19 +44,13 @@ def save_checkpoint(path: Path, task: str, payload: dict[str, Any]) -> None:
     path = Path(path)
     record = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "task": task,
               "lstmlab_version": __version__, "torch_version": str(torch.__version__), **payload}
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     writer: _WholeWrites | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # os.open applies the umask to 0o666, as for any other file (mkstemp would give 0600).
-        handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with open(handle, "wb", buffering=0) as file:
+        with atomic_output(path) as file:
             writer = _WholeWrites(file)
             torch.save(record, writer)
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
     except BaseException as error:
-        tmp.unlink(missing_ok=True)
         # torch hides an OSError of the writer behind its own RuntimeError
         cause = writer.error if writer is not None and writer.error is not None else error
         if isinstance(cause, OSError):
