@@ -1,4 +1,7 @@
-"""The language-model task: training on text, perplexity, generation, what data it reads."""
+"""The language-model task: training on text, perplexity, generation, what data it reads.
+
+``lm_run`` (tests/tiny_runs.py) is a tiny LM trained on a repeating pattern.
+"""
 
 from __future__ import annotations
 
@@ -12,21 +15,7 @@ import lstmlab
 from lstmlab.cli.main import main
 from lstmlab.errors import ConfigError
 
-PATTERN = "the cat sat on the mat . a dog ran in the park ."
-
-
-@pytest.fixture(scope="module")
-def lm_run(tmp_path_factory) -> Path:
-    """A tiny LM trained on a repeating pattern (a few seconds)."""
-    folder = tmp_path_factory.mktemp("lm")
-    (folder / "train.txt").write_text((PATTERN + "\n") * 120)
-    (folder / "valid.txt").write_text((PATTERN + "\n") * 10)
-    lstmlab.train("lm", out=folder / "run", **{
-        "data.corpus": "files", "data.train_file": str(folder / "train.txt"),
-        "data.valid_file": str(folder / "valid.txt"), "data.bptt": 12,
-        "model.embedding_dim": 16, "model.hidden_size": 32, "model.dropout": 0.0,
-        "train.epochs": 4, "train.batch_size": 8, "train.lr": 0.01})
-    return folder / "run"
+PATTERN = "the cat sat on the mat . a dog ran in the park ."  # what tiny_runs' lm_run learnt
 
 
 def test_a_repeating_pattern_is_learnt_to_near_zero_loss(lm_run: Path) -> None:

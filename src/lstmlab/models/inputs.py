@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from lstmlab.errors import ConfigError
+
 
 def check_ids_and_lengths(ids: Tensor, lengths: Tensor) -> None:
     """Raise ValueError unless ``ids`` is [B, T] and ``lengths`` is [B] with values in [1, T]."""
@@ -49,3 +51,22 @@ def check_padding_idx(padding_idx: int | None, vocab_size: int) -> None:
     """Raise ValueError unless ``padding_idx`` is None or a valid id in [0, vocab_size)."""
     if padding_idx is not None and not 0 <= padding_idx < vocab_size:
         raise ValueError(f"padding_idx must be in [0, {vocab_size}), got {padding_idx}")
+
+
+def validate_settings(config: object, *, sizes: tuple[str, ...] = (),
+                      rates: tuple[str, ...] = (),
+                      choices: dict[str, tuple[str, ...]] | None = None) -> None:
+    """ConfigError naming the first ``model.*`` setting of ``config`` that is out of range.
+
+    ``sizes`` must be >= 1, ``rates`` (dropouts) in [0, 1), and each ``choices`` setting one
+    of its allowed values. The model config dataclasses call this from ``validate()``.
+    """
+    for name in sizes:
+        if getattr(config, name) < 1:
+            raise ConfigError(f"model.{name} must be >= 1, got {getattr(config, name)}")
+    for name in rates:
+        if not 0 <= getattr(config, name) < 1:
+            raise ConfigError(f"model.{name} must be in [0, 1), got {getattr(config, name)}")
+    for name, allowed in (choices or {}).items():
+        if getattr(config, name) not in allowed:
+            raise ConfigError(f"model.{name} must be one of {', '.join(allowed)}")

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from lstmlab.errors import ConfigError
 from lstmlab.models.backend import CELLS, make_rnn
-from lstmlab.models.inputs import check_positive, check_probability
+from lstmlab.models.inputs import check_positive, check_probability, validate_settings
 
 SOFTMAXES = ("adaptive", "full")
 State = tuple[Tensor, Tensor] | Tensor  # an LSTM's (h, c), a GRU's h: [L, B, H] each
@@ -47,15 +47,8 @@ class LanguageModelConfig:
     tie_weights: bool = True  # full softmax: output weight = input embedding
 
     def validate(self) -> None:
-        for name in ("embedding_dim", "hidden_size", "num_layers"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"model.{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 <= self.dropout < 1:
-            raise ConfigError(f"model.dropout must be in [0, 1), got {self.dropout}")
-        if self.cell not in CELLS:
-            raise ConfigError(f"model.cell must be one of {', '.join(CELLS)}")
-        if self.softmax not in SOFTMAXES:
-            raise ConfigError(f"model.softmax must be one of {', '.join(SOFTMAXES)}")
+        validate_settings(self, sizes=("embedding_dim", "hidden_size", "num_layers"),
+                          rates=("dropout",), choices={"cell": CELLS, "softmax": SOFTMAXES})
         cutoffs = self.cutoffs
         if not all(isinstance(c, int) and c > 0 for c in cutoffs) or cutoffs != sorted(
                 set(cutoffs)):

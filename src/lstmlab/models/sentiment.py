@@ -37,6 +37,7 @@ from lstmlab.models.inputs import (
     check_padding_idx,
     check_positive,
     check_probability,
+    validate_settings,
 )
 
 POOLINGS = ("last", "max", "mean", "concat", "lab")
@@ -64,16 +65,9 @@ class SentimentClassifierConfig:
     freeze_embeddings: bool = False  # keep the (pretrained) embedding fixed in training
 
     def validate(self) -> None:
-        for name in ("embedding_dim", "hidden_size", "num_layers"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"model.{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("dropout", "embedding_dropout"):
-            if not 0 <= getattr(self, name) < 1:
-                raise ConfigError(f"model.{name} must be in [0, 1), got {getattr(self, name)}")
-        if self.pooling not in POOLINGS:
-            raise ConfigError(f"model.pooling must be one of {', '.join(POOLINGS)}")
-        if self.cell not in CELLS:
-            raise ConfigError(f"model.cell must be one of {', '.join(CELLS)}")
+        validate_settings(self, sizes=("embedding_dim", "hidden_size", "num_layers"),
+                          rates=("dropout", "embedding_dropout"),
+                          choices={"pooling": POOLINGS, "cell": CELLS})
         if self.init_from and self.pretrained_vectors:
             raise ConfigError("model.init_from and model.pretrained_vectors both set the "
                               "embedding; choose one")

@@ -32,6 +32,7 @@ from lstmlab.models.inputs import (
     check_padding_idx,
     check_positive,
     check_probability,
+    validate_settings,
 )
 
 REDUCTIONS = ("mean", "sum")
@@ -57,16 +58,10 @@ class SequenceTaggerConfig:
     freeze_embeddings: bool = False  # keep the pretrained word embedding fixed in training
 
     def validate(self) -> None:
-        for name in ("word_dim", "char_dim", "char_hidden", "hidden_size", "num_layers"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"model.{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("dropout", "word_dropout"):
-            if not 0 <= getattr(self, name) < 1:
-                raise ConfigError(f"model.{name} must be in [0, 1), got {getattr(self, name)}")
-        if self.char_encoder not in CHAR_ENCODERS:
-            raise ConfigError(f"model.char_encoder must be one of {', '.join(CHAR_ENCODERS)}")
-        if self.cell not in CELLS:
-            raise ConfigError(f"model.cell must be one of {', '.join(CELLS)}")
+        validate_settings(
+            self, sizes=("word_dim", "char_dim", "char_hidden", "hidden_size", "num_layers"),
+            rates=("dropout", "word_dropout"),
+            choices={"char_encoder": CHAR_ENCODERS, "cell": CELLS})
         if self.freeze_embeddings and not self.pretrained_vectors:
             raise ConfigError("model.freeze_embeddings keeps pretrained vectors fixed; set "
                               "model.pretrained_vectors too")
