@@ -59,12 +59,35 @@ def free_port() -> int:
 def command(setup: Setup, out: Path, preset: str, batch_size: int) -> list[str]:
     launcher = [sys.executable]
     if setup.processes > 1:
-        launcher += ["-m", "torch.distributed.run", "--nproc_per_node", str(setup.processes),
-                     "--master_addr", "127.0.0.1", "--master_port", str(free_port())]
-    return [*launcher, "-m", "lstmlab", "train", "pos", "--preset", preset, "--out", str(out),
-            "--threads", str(setup.threads), "--set", "train.epochs=1",
-            "--set", f"train.batch_size={batch_size}",
-            "--set", f"train.keep_global_batch={str(setup.keep_global_batch).lower()}"]
+        launcher += [
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            str(setup.processes),
+            "--master_addr",
+            "127.0.0.1",
+            "--master_port",
+            str(free_port()),
+        ]
+    return [
+        *launcher,
+        "-m",
+        "lstmlab",
+        "train",
+        "pos",
+        "--preset",
+        preset,
+        "--out",
+        str(out),
+        "--threads",
+        str(setup.threads),
+        "--set",
+        "train.epochs=1",
+        "--set",
+        f"train.batch_size={batch_size}",
+        "--set",
+        f"train.keep_global_batch={str(setup.keep_global_batch).lower()}",
+    ]
 
 
 def run(setup: Setup, out: Path, preset: str, batch_size: int) -> dict[str, float]:
@@ -75,19 +98,28 @@ def run(setup: Setup, out: Path, preset: str, batch_size: int) -> dict[str, floa
     subprocess.run(argv, check=True, env={**os.environ, "OMP_NUM_THREADS": str(setup.threads)})
     wall = time.perf_counter() - started
     (epoch,) = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    return {"seconds": epoch["seconds"], "per_s": epoch["train_examples_per_s"],
-            "val_acc": epoch["val_acc"], "wall": wall}
+    return {
+        "seconds": epoch["seconds"],
+        "per_s": epoch["train_examples_per_s"],
+        "val_acc": epoch["val_acc"],
+        "wall": wall,
+    }
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
     one_thread = results[SETUPS[0].label]["seconds"]
     two_threads = results[SETUPS[1].label]["seconds"]
-    lines = ["| setup | epoch train s | sentences/s | speed-up vs 1x1 | vs 1x2 threads "
-             "| val acc | wall s |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| setup | epoch train s | sentences/s | speed-up vs 1x1 | vs 1x2 threads "
+        "| val acc | wall s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for label, r in results.items():
-        lines.append(f"| {label} | {r['seconds']:.1f} | {r['per_s']:.0f} "
-                     f"| {one_thread / r['seconds']:.2f} | {two_threads / r['seconds']:.2f} "
-                     f"| {r['val_acc']:.4f} | {r['wall']:.0f} |")
+        lines.append(
+            f"| {label} | {r['seconds']:.1f} | {r['per_s']:.0f} "
+            f"| {one_thread / r['seconds']:.2f} | {two_threads / r['seconds']:.2f} "
+            f"| {r['val_acc']:.4f} | {r['wall']:.0f} |"
+        )
     return "\n".join(lines)
 
 
@@ -96,11 +128,11 @@ def parameter_count(run_dir: Path) -> int:
     return sum(tensor.numel() for tensor in state.values())
 
 
-def _all_reduce_worker(rank: int, numel: int, port: int, repeats: int,
-                       results: multiprocessing.Queue) -> None:
+def _all_reduce_worker(
+    rank: int, numel: int, port: int, repeats: int, results: multiprocessing.Queue
+) -> None:
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
-                            world_size=2)
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
     gradient = torch.ones(numel)
     dist.all_reduce(gradient)  # warm-up: connections, buffers
     dist.barrier()
@@ -117,8 +149,10 @@ def all_reduce_seconds(numel: int, repeats: int = 20) -> float:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     port = free_port()
-    workers = [context.Process(target=_all_reduce_worker,
-                               args=(rank, numel, port, repeats, results)) for rank in (0, 1)]
+    workers = [
+        context.Process(target=_all_reduce_worker, args=(rank, numel, port, repeats, results))
+        for rank in (0, 1)
+    ]
     for worker in workers:
         worker.start()
     seconds = results.get(timeout=300)
@@ -134,8 +168,12 @@ def load_average() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="lab", help="POS preset (default: lab)")
-    parser.add_argument("--batch-size", type=int, default=32,
-                        help="global batch (per process for the 'x 2' run); default 32")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=32,
+        help="global batch (per process for the 'x 2' run); default 32",
+    )
     args = parser.parse_args()
     if not os.environ.get("LSTMLAB_DATA"):
         sys.exit("set LSTMLAB_DATA to the folder holding conll2000/")
@@ -151,9 +189,11 @@ def main() -> None:
     seconds = all_reduce_seconds(numel)
     same_batch = results[SETUPS[2].label]
     steps = same_batch["per_s"] * same_batch["seconds"] / args.batch_size
-    print(f"\none gloo all-reduce of the {numel:,}-parameter gradient (float32, "
-          f"{numel * 4 / 2**20:.1f} MiB) between 2 processes: {seconds * 1e3:.1f} ms; "
-          f"x {steps:.0f} steps of the same-global-batch epoch = {seconds * steps:.1f} s")
+    print(
+        f"\none gloo all-reduce of the {numel:,}-parameter gradient (float32, "
+        f"{numel * 4 / 2**20:.1f} MiB) between 2 processes: {seconds * 1e3:.1f} ms; "
+        f"x {steps:.0f} steps of the same-global-batch epoch = {seconds * steps:.1f} s"
+    )
 
 
 if __name__ == "__main__":

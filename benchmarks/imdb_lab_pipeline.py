@@ -102,20 +102,33 @@ def run_lab_pipeline(epochs: int) -> dict[str, float]:
     model.eval()
     with torch.no_grad():
         predicted = torch.cat([model(x).argmax(-1) for x in test_x.split(256)])
-    return {"seconds": statistics.median(seconds), "reviews": len(train_y),
-            "test_accuracy": float((predicted == test_y).float().mean())}
+    return {
+        "seconds": statistics.median(seconds),
+        "reviews": len(train_y),
+        "test_accuracy": float((predicted == test_y).float().mean()),
+    }
 
 
 def run_lstmlab(epochs: int, overrides: list[str], threads: int) -> dict[str, float]:
-    config = resolve_config("sentiment", SENTIMENT.data_cls, SENTIMENT.model_cls, "lab",
-                            [f"train.epochs={epochs}", f"train.threads={threads}", *overrides])
+    config = resolve_config(
+        "sentiment",
+        SENTIMENT.data_cls,
+        SENTIMENT.model_cls,
+        "lab",
+        [f"train.epochs={epochs}", f"train.threads={threads}", *overrides],
+    )
     with tempfile.TemporaryDirectory() as folder:
         metrics = train_run(SENTIMENT, config, Path(folder) / "run")
-        history = [json.loads(line) for line in (Path(folder) / "run" / "metrics.jsonl")
-                   .read_text().splitlines()]
+        history = [
+            json.loads(line)
+            for line in (Path(folder) / "run" / "metrics.jsonl").read_text().splitlines()
+        ]
     reviews = history[0]["train_examples_per_s"] * history[0]["seconds"]
-    return {"seconds": statistics.median(r["seconds"] for r in history),
-            "reviews": round(reviews), "test_accuracy": metrics["test_accuracy"]}
+    return {
+        "seconds": statistics.median(r["seconds"] for r in history),
+        "reviews": round(reviews),
+        "test_accuracy": metrics["test_accuracy"],
+    }
 
 
 ROWS = {
@@ -123,7 +136,9 @@ ROWS = {
     "lab pipeline + lstmlab's process settings": ("lab-tuned", []),
     "lstmlab --preset lab": ("lstmlab", []),
     "lstmlab lab model, last pooling, bucketed": (
-        "lstmlab", ["train.bucket=true", "model.pooling=last"]),
+        "lstmlab",
+        ["train.bucket=true", "model.pooling=last"],
+    ),
 }
 
 
@@ -141,8 +156,16 @@ def run_row(kind: str, epochs: int, overrides: list[str], threads: int) -> dict[
 def run_in_fresh_process(name: str, args: argparse.Namespace) -> dict[str, float]:
     """Run one row in a child Python process; its last stdout line is the JSON result."""
     print(f"== {name}", flush=True)
-    command = [sys.executable, __file__, "--row", name, "--epochs", str(args.epochs),
-               "--threads", str(args.threads)]
+    command = [
+        sys.executable,
+        __file__,
+        "--row",
+        name,
+        "--epochs",
+        str(args.epochs),
+        "--threads",
+        str(args.threads),
+    ]
     env = {k: v for k, v in os.environ.items() if k != "THP_MEM_ALLOC_ENABLE"}
     child = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env, check=True)
     lines = child.stdout.strip().splitlines()
@@ -163,14 +186,18 @@ def main() -> None:
     results = {name: run_in_fresh_process(name, args) for name in ROWS}
     reference = results["lab pipeline (as written)"]
     reference_rate = reference["reviews"] / reference["seconds"]
-    print(f"\ntorch {torch.__version__}, {args.threads} threads, {args.epochs} epochs, "
-          "median epoch time")
+    print(
+        f"\ntorch {torch.__version__}, {args.threads} threads, {args.epochs} epochs, "
+        "median epoch time"
+    )
     print("| pipeline | s/epoch | reviews/s | throughput vs lab | test accuracy |")
     print("|---|---:|---:|---:|---:|")
     for name, result in results.items():
         rate = result["reviews"] / result["seconds"]
-        print(f"| {name} | {result['seconds']:.1f} | {rate:.0f} | {rate / reference_rate:.2f}x "
-              f"| {result['test_accuracy']:.4f} |")
+        print(
+            f"| {name} | {result['seconds']:.1f} | {rate:.0f} | {rate / reference_rate:.2f}x "
+            f"| {result['test_accuracy']:.4f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -23,15 +23,22 @@ from lstmlab.data.registry import locate
 from lstmlab.data.tokenize import review_tokenize
 
 
-def nb_logistic_regression(train_texts, train_labels, test_texts, test_labels, max_n: int,
-                           c: float) -> tuple[float, float]:
+def nb_logistic_regression(
+    train_texts, train_labels, test_texts, test_labels, max_n: int, c: float
+) -> tuple[float, float]:
     """Test accuracy and seconds (features + fit + predict) of NB-LR with 1..max_n-grams."""
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
     started = time.perf_counter()
-    vectorizer = CountVectorizer(tokenizer=review_tokenize, lowercase=False, token_pattern=None,
-                                 ngram_range=(1, max_n), binary=True, min_df=2)
+    vectorizer = CountVectorizer(
+        tokenizer=review_tokenize,
+        lowercase=False,
+        token_pattern=None,
+        ngram_range=(1, max_n),
+        binary=True,
+        min_df=2,
+    )
     x_train = vectorizer.fit_transform(train_texts)
     x_test = vectorizer.transform(test_texts)
     y = np.asarray(train_labels)
@@ -53,13 +60,16 @@ def main() -> None:
     started = time.perf_counter()
     reviews = read_imdb_splits(locate("imdb", args.data_dir), ("train", "test"))
     train, test = reviews["train"], reviews["test"]
-    print(f"read IMDb: {len(train):,} train, {len(test):,} test reviews "
-          f"({time.perf_counter() - started:.1f}s)")
+    print(
+        f"read IMDb: {len(train):,} train, {len(test):,} test reviews "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
     texts = [[r.text for r in split] for split in (train, test)]
     labels = [np.array([r.label for r in split]) for split in (train, test)]
     for max_n, name in ((2, "unigrams+bigrams"), (3, "unigrams..trigrams")):
-        accuracy, seconds = nb_logistic_regression(texts[0], labels[0], texts[1], labels[1],
-                                                   max_n, args.c)
+        accuracy, seconds = nb_logistic_regression(
+            texts[0], labels[0], texts[1], labels[1], max_n, args.c
+        )
         print(f"NB-LR {name:<20} test accuracy {accuracy:.4f}  {seconds:6.1f}s")
 
 

@@ -46,19 +46,28 @@ class TrainResult(dict):
         result["test_accuracy"], result.history[-1]["val_loss"], result.run_dir
     """
 
-    def __init__(self, metrics: dict[str, Any], history: list[dict[str, Any]],
-                 run_dir: Path) -> None:
+    def __init__(
+        self, metrics: dict[str, Any], history: list[dict[str, Any]], run_dir: Path
+    ) -> None:
         super().__init__(metrics)
         self.history = history
         self.run_dir = run_dir
 
     def __repr__(self) -> str:
-        return (f"TrainResult({dict.__repr__(self)}, history=<{len(self.history)} epochs>, "
-                f"run_dir={str(self.run_dir)!r})")
+        return (
+            f"TrainResult({dict.__repr__(self)}, history=<{len(self.history)} epochs>, "
+            f"run_dir={str(self.run_dir)!r})"
+        )
 
 
-def train(task: str, preset: str | None = None, out: str | Path | None = None, *,
-          data_dir: str | None = None, **settings: Any) -> TrainResult:
+def train(
+    task: str,
+    preset: str | None = None,
+    out: str | Path | None = None,
+    *,
+    data_dir: str | None = None,
+    **settings: Any,
+) -> TrainResult:
     """Train ``task`` into the run folder ``out``; return the test metrics and history.
 
     ``settings``: ``**{"train.epochs": 2}`` or ``train={"epochs": 2}``.
@@ -76,8 +85,9 @@ def read_history(run_dir: str | Path) -> list[dict[str, Any]]:
     path = Path(run_dir) / "metrics.jsonl"
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def _flatten(settings: dict[str, Any]) -> dict[str, Any]:
@@ -121,8 +131,10 @@ class Trained:
         method = getattr(spec, f"api_{name}", None)
         if method is None:
             offered = [m[4:] for m in dir(spec) if m.startswith("api_")]
-            raise ConfigError(f"this is a {self.task} model; it offers "
-                              f"{', '.join(offered) or 'no methods'}, not {name}")
+            raise ConfigError(
+                f"this is a {self.task} model; it offers "
+                f"{', '.join(offered) or 'no methods'}, not {name}"
+            )
         return functools.partial(method, self)
 
 
@@ -132,9 +144,11 @@ def load(run_dir: str | Path, device: str | torch.device | None = None) -> Train
         from lstmlab.export import load_bundle_model
 
         spec, config, model, state = load_bundle_model(
-            run_dir, torch.device(device) if device else None)
+            run_dir, torch.device(device) if device else None
+        )
         return Trained(spec.name, config, model, state)
     task = run_task_name(Path(run_dir))
-    config, model, state = load_trained(get_task(task), Path(run_dir),
-                                        torch.device(device) if device else None)
+    config, model, state = load_trained(
+        get_task(task), Path(run_dir), torch.device(device) if device else None
+    )
     return Trained(task, config, model, state)

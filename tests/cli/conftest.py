@@ -16,10 +16,16 @@ def tagged_sentences(n: int, seed: int) -> list[list[tuple[str, str]]]:
     rng = random.Random(seed)
     sentences = []
     for _ in range(n):
-        words = [rng.choice(["The", "A"]), rng.choice(NOUNS), rng.choice(VERBS),
-                 rng.choice(["on", "under"]), rng.choice(["the", "a"]), rng.choice(NOUNS), "."]
-        sentences.append(list(zip(words, ["DT", "NN", "VBD", "IN", "DT", "NN", "."],
-                                  strict=True)))
+        words = [
+            rng.choice(["The", "A"]),
+            rng.choice(NOUNS),
+            rng.choice(VERBS),
+            rng.choice(["on", "under"]),
+            rng.choice(["the", "a"]),
+            rng.choice(NOUNS),
+            ".",
+        ]
+        sentences.append(list(zip(words, ["DT", "NN", "VBD", "IN", "DT", "NN", "."], strict=True)))
     return sentences
 
 
@@ -31,8 +37,10 @@ def write_two_column(path: Path, sentences: list[list[tuple[str, str]]]) -> Path
 @pytest.fixture(scope="session")
 def pos_files(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("pos")
-    return (write_two_column(folder / "train.txt", tagged_sentences(160, 1)),
-            write_two_column(folder / "test.txt", tagged_sentences(40, 2)))
+    return (
+        write_two_column(folder / "train.txt", tagged_sentences(160, 1)),
+        write_two_column(folder / "test.txt", tagged_sentences(40, 2)),
+    )
 
 
 GOOD = ["wonderful", "moving", "funny", "brilliant", "great"]

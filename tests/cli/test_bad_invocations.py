@@ -23,9 +23,29 @@ def ws(pos_files, review_files, tmp_path_factory) -> Path:
     shutil.copy(test, ws / "test.txt")
     shutil.copy(review_files[0], ws / "reviews.tsv")
     shutil.copy(review_files[1], ws / "reviews_test.tsv")
-    assert main(["train", "pos", "--train", str(ws / "train.txt"), "--test", str(ws / "test.txt"),
-                 "--out", str(ws / "run"), "--set", "train.epochs=1", "--set",
-                 "model.hidden_size=8", "--set", "model.char_hidden=4", "--threads", "1"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "pos",
+                "--train",
+                str(ws / "train.txt"),
+                "--test",
+                str(ws / "test.txt"),
+                "--out",
+                str(ws / "run"),
+                "--set",
+                "train.epochs=1",
+                "--set",
+                "model.hidden_size=8",
+                "--set",
+                "model.char_hidden=4",
+                "--threads",
+                "1",
+            ]
+        )
+        == 0
+    )
     packed = bytearray(gzip.compress((ws / "train.txt").read_bytes()))
     packed[30:60] = b"\x00" * 30  # garbage inside the stream: zlib.error, not a truncation
     (ws / "corrupt.txt.gz").write_bytes(bytes(packed))
@@ -33,8 +53,9 @@ def ws(pos_files, review_files, tmp_path_factory) -> Path:
     (ws / "latin1.tsv").write_bytes("pos\tun film très réussi\n".encode("latin-1"))
     (ws / "one_class.tsv").write_text("pos\tgreat\npos\tfine film\n")
     (ws / "huge.txt").write_bytes(b"w" * 2_000_000)  # one 2 MB line, no newline
-    (ws / "ids.conllu").write_text("1\tThe\tthe\tDET\tDT\t_\t0\tdep\t_\t_\n"
-                                   "3\tcat\tcat\tNOUN\tNN\t_\t0\tdep\t_\t_\n")
+    (ws / "ids.conllu").write_text(
+        "1\tThe\tthe\tDET\tDT\t_\t0\tdep\t_\t_\n3\tcat\tcat\tNOUN\tNN\t_\t0\tdep\t_\t_\n"
+    )
     (ws / "adir").mkdir()
     (ws / "deep.toml").write_text("[model]\nhidden_size = " + "[" * 5000)
     (ws / "deep.json").write_text("[" * 5000)
@@ -65,8 +86,10 @@ CASES = [
     # corrupt, binary, undecodable, misplaced input
     ("evaluate {run} --file {ws}/corrupt.txt.gz", "not a valid gzip file"),
     ("train pos --train {ws}/corrupt.txt.gz --test {ws}/test.txt", "not a valid gzip file"),
-    ("train sentiment --train {ws}/latin1.tsv --test {ws}/reviews_test.tsv",
-     "latin1.tsv:1: not UTF-8"),
+    (
+        "train sentiment --train {ws}/latin1.tsv --test {ws}/reviews_test.tsv",
+        "latin1.tsv:1: not UTF-8",
+    ),
     ("tag {run} --file {ws}/binary.bin", "binary.bin:1:"),
     ("tag {run} --file {ws}/adir", "is a directory"),
     ("evaluate {run} --file {ws}/huge.txt", "huge.txt:1:"),
@@ -84,10 +107,11 @@ CASES = [
     # run folders
     ("train pos --train {ws}/train.txt --test {ws}/test.txt --out {ws}/afile", "is a file"),
     ("train pos --train {ws}/train.txt --test {ws}/test.txt --out {ws}/afile/run", "cannot use"),
-    ("train pos --train {ws}/train.txt --test {ws}/test.txt --out {ws}/" + "x" * 300,
-     "cannot use"),
-    ("train pos --train {ws}/train.txt --test {ws}/test.txt --out {ws}/mine",
-     "holds no lstmlab run"),
+    ("train pos --train {ws}/train.txt --test {ws}/test.txt --out {ws}/" + "x" * 300, "cannot use"),
+    (
+        "train pos --train {ws}/train.txt --test {ws}/test.txt --out {ws}/mine",
+        "holds no lstmlab run",
+    ),
     ("train pos --train {ws}/train.txt --test {ws}/test.txt --out {run}", "already holds a run"),
     ("train pos --resume {ws}/no_section", "no [data] section"),
     ("train pos --resume {ws}/adir", "not an lstmlab run folder"),
@@ -115,8 +139,10 @@ CASES = [
 
 
 def snapshot(folder: Path) -> dict[str, tuple]:
-    return {str(p.relative_to(folder)): (p.is_dir(), p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (p.is_dir(), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 @pytest.mark.parametrize(("command", "message"), CASES, ids=[c[0][:60] for c in CASES])
@@ -159,10 +185,26 @@ def test_a_run_stopped_before_its_first_checkpoint_is_not_stuck(ws, tmp_path, ca
     for name in ("config.json", "vocab.json", "chars.json", "tags.json"):
         shutil.copy(ws / "run" / name, stuck / name)
     (stuck / ".last.pt.1234.abcd.tmp").write_bytes(b"half written")
-    argv = ["train", "pos", "--resume", str(stuck)] if how == "--resume" else [
-        "train", "pos", "--train", str(ws / "train.txt"), "--test", str(ws / "test.txt"),
-        "--out", str(stuck), "--set", "train.epochs=1", "--set", "model.hidden_size=8",
-        "--set", "model.char_hidden=4"]
+    argv = (
+        ["train", "pos", "--resume", str(stuck)]
+        if how == "--resume"
+        else [
+            "train",
+            "pos",
+            "--train",
+            str(ws / "train.txt"),
+            "--test",
+            str(ws / "test.txt"),
+            "--out",
+            str(stuck),
+            "--set",
+            "train.epochs=1",
+            "--set",
+            "model.hidden_size=8",
+            "--set",
+            "model.char_hidden=4",
+        ]
+    )
     assert main([*argv, "--threads", "1"]) == 0
     assert "stopped before its first checkpoint" in capsys.readouterr().out
     assert (stuck / "last.pt").is_file() and not list(stuck.glob(".*.tmp"))

@@ -11,17 +11,44 @@ from lstmlab.cli.main import main
 def pos_run(pos_files, tmp_path_factory):
     train, test = pos_files
     run_dir = tmp_path_factory.mktemp("runs") / "pos"
-    code = main(["train", "pos", "--train", str(train), "--test", str(test), "--out", str(run_dir),
-                 "--set", "train.epochs=4", "--set", "train.lr=0.01",
-                 "--set", "model.hidden_size=32", "--set", "model.char_hidden=16"])
+    code = main(
+        [
+            "train",
+            "pos",
+            "--train",
+            str(train),
+            "--test",
+            str(test),
+            "--out",
+            str(run_dir),
+            "--set",
+            "train.epochs=4",
+            "--set",
+            "train.lr=0.01",
+            "--set",
+            "model.hidden_size=32",
+            "--set",
+            "model.char_hidden=16",
+        ]
+    )
     assert code == 0
     return run_dir
 
 
 def test_run_folder(pos_run):
-    for name in ("config.json", "vocab.json", "chars.json", "tags.json", "best.pt", "last.pt",
-                 "metrics.jsonl", "test_metrics.json", "loss.png", "accuracy.png",
-                 "confusion.png"):
+    for name in (
+        "config.json",
+        "vocab.json",
+        "chars.json",
+        "tags.json",
+        "best.pt",
+        "last.pt",
+        "metrics.jsonl",
+        "test_metrics.json",
+        "loss.png",
+        "accuracy.png",
+        "confusion.png",
+    ):
         assert (pos_run / name).is_file(), name
     assert (pos_run / "loss.png").read_bytes()[:4] == b"\x89PNG"
     metrics = json.loads((pos_run / "test_metrics.json").read_text())
@@ -63,10 +90,13 @@ def test_resume_adds_epochs(pos_run):
     assert len((pos_run / "metrics.jsonl").read_text().splitlines()) == 5
 
 
-@pytest.mark.parametrize("argv_tail, message", [
-    (["--preset", "lab"], "--resume continues the saved configuration"),
-    (["--set", "model.hidden_size=3"], "only train.* settings"),
-])
+@pytest.mark.parametrize(
+    "argv_tail, message",
+    [
+        (["--preset", "lab"], "--resume continues the saved configuration"),
+        (["--set", "model.hidden_size=3"], "only train.* settings"),
+    ],
+)
 def test_resume_refuses_other_settings(pos_run, argv_tail, message, capsys):
     assert main(["train", "pos", "--resume", str(pos_run), *argv_tail]) == 2
     assert message in capsys.readouterr().err
@@ -79,14 +109,38 @@ def test_bad_inputs_are_one_line_errors(pos_run, pos_files, tmp_path, capsys):
     empty.write_text("")
     cases = [
         (["train", "pos", "--train", str(bad), "--test", str(pos_files[1])], "bad.txt"),
-        (["train", "pos", "--train", str(empty), "--test", str(pos_files[1]),
-          "--out", str(tmp_path / "r")], "empty.txt"),
-        (["train", "pos", "--train", str(pos_files[0]), "--test", str(pos_files[1]),
-          "--out", str(pos_run)], "already holds a run"),
+        (
+            [
+                "train",
+                "pos",
+                "--train",
+                str(empty),
+                "--test",
+                str(pos_files[1]),
+                "--out",
+                str(tmp_path / "r"),
+            ],
+            "empty.txt",
+        ),
+        (
+            [
+                "train",
+                "pos",
+                "--train",
+                str(pos_files[0]),
+                "--test",
+                str(pos_files[1]),
+                "--out",
+                str(pos_run),
+            ],
+            "already holds a run",
+        ),
         (["tag", str(tmp_path / "nowhere"), "x"], "does not exist"),
         (["tag", str(pos_run), "--file", str(empty)], "empty"),
-        (["predict", str(pos_run), "good film"],
-         "is a run of the 'pos' task, not 'sentiment'; use `lstmlab tag`"),
+        (
+            ["predict", str(pos_run), "good film"],
+            "is a run of the 'pos' task, not 'sentiment'; use `lstmlab tag`",
+        ),
         (["train", "pos", "--resume", str(tmp_path)], "not an lstmlab run folder"),
     ]
     for argv, message in cases:
@@ -116,8 +170,10 @@ def test_train_and_evaluate_on_conllu_files(pos_files, tmp_path, capsys):
         for number, sentence in enumerate(read_two_column(source)):
             rows = [f"# sent_id = {number}"]
             pairs = zip(sentence.words, sentence.tags, strict=True)
-            rows += [f"{i}\t{w}\t{w.lower()}\t{universal[t]}\t{t}\t_\t0\tdep\t_\t_"
-                     for i, (w, t) in enumerate(pairs, start=1)]
+            rows += [
+                f"{i}\t{w}\t{w.lower()}\t{universal[t]}\t{t}\t_\t0\tdep\t_\t_"
+                for i, (w, t) in enumerate(pairs, start=1)
+            ]
             blocks.append("\n".join(rows) + "\n\n")
         path.write_text("".join(blocks))
         return path
@@ -125,9 +181,27 @@ def test_train_and_evaluate_on_conllu_files(pos_files, tmp_path, capsys):
     train = as_conllu(pos_files[0], tmp_path / "train.conllu")
     test = as_conllu(pos_files[1], tmp_path / "test.conllu")
     run_dir = tmp_path / "run"
-    assert main(["train", "pos", "--train", str(train), "--test", str(test), "--out",
-                 str(run_dir), "--set", "train.epochs=1", "--set", "model.hidden_size=16",
-                 "--set", "model.char_hidden=8"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "pos",
+                "--train",
+                str(train),
+                "--test",
+                str(test),
+                "--out",
+                str(run_dir),
+                "--set",
+                "train.epochs=1",
+                "--set",
+                "model.hidden_size=16",
+                "--set",
+                "model.char_hidden=8",
+            ]
+        )
+        == 0
+    )
     tags = json.loads((run_dir / "tags.json").read_text())["tokens"]
     assert sorted(tags) == sorted(universal.values())  # UPOS, not the XPOS column
     capsys.readouterr()

@@ -12,17 +12,45 @@ from lstmlab.cli.main import main
 def sentiment_run(review_files, tmp_path_factory):
     train, test = review_files
     run_dir = tmp_path_factory.mktemp("runs") / "sentiment"
-    code = main(["train", "sentiment", "--train", str(train), "--test", str(test),
-                 "--out", str(run_dir), "--set", "train.epochs=6", "--set", "train.lr=0.01",
-                 "--set", "model.hidden_size=16", "--set", "model.embedding_dim=16",
-                 "--set", "model.pooling=max", "--set", "train.batch_size=32"])
+    code = main(
+        [
+            "train",
+            "sentiment",
+            "--train",
+            str(train),
+            "--test",
+            str(test),
+            "--out",
+            str(run_dir),
+            "--set",
+            "train.epochs=6",
+            "--set",
+            "train.lr=0.01",
+            "--set",
+            "model.hidden_size=16",
+            "--set",
+            "model.embedding_dim=16",
+            "--set",
+            "model.pooling=max",
+            "--set",
+            "train.batch_size=32",
+        ]
+    )
     assert code == 0
     return run_dir
 
 
 def test_run_folder(sentiment_run):
-    for name in ("config.json", "vocab.json", "best.pt", "metrics.jsonl", "test_metrics.json",
-                 "loss.png", "accuracy.png", "confusion.png"):
+    for name in (
+        "config.json",
+        "vocab.json",
+        "best.pt",
+        "metrics.jsonl",
+        "test_metrics.json",
+        "loss.png",
+        "accuracy.png",
+        "confusion.png",
+    ):
         assert (sentiment_run / name).is_file(), name
     metrics = json.loads((sentiment_run / "test_metrics.json").read_text())
     assert sum(map(sum, metrics["confusion"])) == 60
@@ -30,8 +58,12 @@ def test_run_folder(sentiment_run):
 
 
 def test_predict_arguments_json_and_stdin(sentiment_run, capsys, monkeypatch):
-    assert main(["predict", str(sentiment_run), "the film was wonderful",
-                 "the plot was awful and dull"]) == 0
+    assert (
+        main(
+            ["predict", str(sentiment_run), "the film was wonderful", "the plot was awful and dull"]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split("\t")[0] for line in lines] == ["pos", "neg"]
     assert all(0.5 <= float(line.split("\t")[1]) <= 1.0 for line in lines)

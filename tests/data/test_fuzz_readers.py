@@ -29,13 +29,45 @@ from lstmlab.data.tagged import (
 from lstmlab.data.vectors import read_vectors
 from lstmlab.errors import LstmlabError
 
-FAST = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 # Pieces that make lines look like real input, so the parsers get past their first check.
-TOKENS = ["The", "DT", "NN", "B-NP", "-DOCSTART-", "#", "# text = x", "1", "2", "1-2", "0.1",
-          "3.1", "_", "pos", "neg", "positive", "0", "n't", "é", "\u2028", "\x00", "\ufeff", "",
-          "the", "cat", "0.5", "-1e3", "nan", "inf", "\u00b2", "\u0663", "300"]
+TOKENS = [
+    "The",
+    "DT",
+    "NN",
+    "B-NP",
+    "-DOCSTART-",
+    "#",
+    "# text = x",
+    "1",
+    "2",
+    "1-2",
+    "0.1",
+    "3.1",
+    "_",
+    "pos",
+    "neg",
+    "positive",
+    "0",
+    "n't",
+    "é",
+    "\u2028",
+    "\x00",
+    "\ufeff",
+    "",
+    "the",
+    "cat",
+    "0.5",
+    "-1e3",
+    "nan",
+    "inf",
+    "\u00b2",
+    "\u0663",
+    "300",
+]
 SEPARATORS = [" ", "\t", "  ", "\t\t"]
 LINE_ENDS = ["\n", "\r\n", "\r"]
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252"]
@@ -44,10 +76,14 @@ ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252"]
 @st.composite
 def text_files(draw) -> bytes:
     """Token lines with mixed separators, line ends, an encoding, maybe cut short."""
-    lines = draw(st.lists(
-        st.lists(st.sampled_from(TOKENS), max_size=11).map(
-            lambda tokens: draw(st.sampled_from(SEPARATORS)).join(tokens)),
-        max_size=12))
+    lines = draw(
+        st.lists(
+            st.lists(st.sampled_from(TOKENS), max_size=11).map(
+                lambda tokens: draw(st.sampled_from(SEPARATORS)).join(tokens)
+            ),
+            max_size=12,
+        )
+    )
     text = draw(st.sampled_from(LINE_ENDS)).join(lines)
     data = text.encode(draw(st.sampled_from(ENCODINGS)), errors="replace")
     if draw(st.booleans()):
@@ -79,8 +115,9 @@ READERS = {
     "auto": read_tagged_file,
     "sniff": sniff_format,
     "reviews": read_review_file,
-    "vectors": lambda path: read_vectors(path, ["<pad>", "<unk>", "the", "The", "cat"],
-                                         skip=("<pad>", "<unk>")),
+    "vectors": lambda path: read_vectors(
+        path, ["<pad>", "<unk>", "the", "The", "cat"], skip=("<pad>", "<unk>")
+    ),
 }
 
 
@@ -104,9 +141,10 @@ def vector_files(draw) -> bytes:
     """A word-vector file: maybe a 'count dimension' header, then 'word v1 v2 ...' lines."""
     lines = []
     if draw(st.booleans()):
-        header = st.one_of(st.lists(st.sampled_from(NUMBERS), min_size=1, max_size=3),
-                           st.lists(st.sampled_from(["0", "300", "\u00b2", "\u0663"]),
-                                    min_size=2, max_size=2))  # "count dimension"-like
+        header = st.one_of(
+            st.lists(st.sampled_from(NUMBERS), min_size=1, max_size=3),
+            st.lists(st.sampled_from(["0", "300", "\u00b2", "\u0663"]), min_size=2, max_size=2),
+        )  # "count dimension"-like
         lines.append(" ".join(draw(header)))
     for _ in range(draw(st.integers(0, 5))):
         word = draw(st.sampled_from(["the", "The", "cat", "<unk>", "x y", ""]))
@@ -129,7 +167,7 @@ def test_corrupt_gzip(tmp_path, data, gz):
     # A gzip header followed by garbage: zlib.error inside the stream.
     path = tmp_path / "c.txt.gz"
     packed = bytearray(gzip.compress(b"The DT\n" * 50))
-    packed[10:10 + len(data)] = data
+    packed[10 : 10 + len(data)] = data
     path.write_bytes(bytes(packed))
     for read in (read_conll, read_two_column, read_review_file, read_tagged_file):
         assert_reads_or_one_line_error(read, path)
@@ -139,11 +177,18 @@ def test_corrupt_gzip(tmp_path, data, gz):
 def zip_files(draw) -> bytes:
     """A zip with brown/cXNN members or the tag map, holding fuzzed text; sometimes cut."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=draw(
-            st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]))) as archive:
-        for name in draw(st.lists(st.sampled_from(
-                ["brown/ca01", "brown/cb02", "universal_tagset/en-brown.map", "README"]),
-                max_size=3, unique=True)):
+    with zipfile.ZipFile(
+        buffer, "w", compression=draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]))
+    ) as archive:
+        for name in draw(
+            st.lists(
+                st.sampled_from(
+                    ["brown/ca01", "brown/cb02", "universal_tagset/en-brown.map", "README"]
+                ),
+                max_size=3,
+                unique=True,
+            )
+        ):
             archive.writestr(name, draw(any_file_bytes()))
     data = buffer.getvalue()
     if draw(st.booleans()):

@@ -28,20 +28,22 @@ CONLL = (
 
 # Comments, a multi-word token (3-4: "don't" = "do" + "n't"), an empty node (5.1), a FORM
 # with a space, CRLF ends, no final blank line.
-CONLLU = "\r\n".join([
-    "# sent_id = 1",
-    "# text = I don't know.",
-    "1\tI\tI\tPRON\tPRP\t_\t3\tnsubj\t_\t_",
-    "2-3\tdon't\t_\t_\t_\t_\t_\t_\t_\t_",
-    "2\tdo\tdo\tAUX\tVBP\t_\t4\taux\t_\t_",
-    "3\tn't\tnot\tPART\tRB\t_\t4\tadvmod\t_\t_",
-    "4\tknow\tknow\tVERB\tVB\t_\t0\troot\t_\t_",
-    "4.1\tknows\t_\t_\t_\t_\t_\t_\t_\t_",
-    "5\t.\t.\tPUNCT\t.\t_\t4\tpunct\t_\t_",
-    "",
-    "# sent_id = 2",
-    "1\tNew York\tNew York\tPROPN\tNNP\t_\t0\troot\t_\t_",
-])
+CONLLU = "\r\n".join(
+    [
+        "# sent_id = 1",
+        "# text = I don't know.",
+        "1\tI\tI\tPRON\tPRP\t_\t3\tnsubj\t_\t_",
+        "2-3\tdon't\t_\t_\t_\t_\t_\t_\t_\t_",
+        "2\tdo\tdo\tAUX\tVBP\t_\t4\taux\t_\t_",
+        "3\tn't\tnot\tPART\tRB\t_\t4\tadvmod\t_\t_",
+        "4\tknow\tknow\tVERB\tVB\t_\t0\troot\t_\t_",
+        "4.1\tknows\t_\t_\t_\t_\t_\t_\t_\t_",
+        "5\t.\t.\tPUNCT\t.\t_\t4\tpunct\t_\t_",
+        "",
+        "# sent_id = 2",
+        "1\tNew York\tNew York\tPROPN\tNNP\t_\t0\troot\t_\t_",
+    ]
+)
 
 
 def write(path, text, gz=False):
@@ -165,7 +167,9 @@ def test_conllu_tags_syntactic_words(tmp_path, gz):
         TaggedSentence(["New York"], ["PROPN"]),
     ]
     assert [s.tags for s in read_conllu(path, tag="xpos")] == [
-        ["PRP", "VBP", "RB", "VB", "."], ["NNP"]]
+        ["PRP", "VBP", "RB", "VB", "."],
+        ["NNP"],
+    ]
     with pytest.raises(ValueError, match="upos"):
         read_conllu(path, tag="lemma")
 
@@ -186,11 +190,16 @@ def test_conllu_errors_name_file_and_line(tmp_path):
 def test_sniffing_conllu_by_name_and_by_content(tmp_path):
     named = write(tmp_path / "ud.conllu", CONLLU)
     unnamed = write(tmp_path / "ud.txt", CONLLU)
-    starts_with_multiword = write(tmp_path / "mw.txt", "\n".join([
-        "1-2\tdon't\t_\t_\t_\t_\t_\t_\t_\t_",
-        "1\tdo\tdo\tAUX\tVBP\t_\t0\troot\t_\t_",
-        "2\tn't\tnot\tPART\tRB\t_\t1\tadvmod\t_\t_",
-    ]))
+    starts_with_multiword = write(
+        tmp_path / "mw.txt",
+        "\n".join(
+            [
+                "1-2\tdon't\t_\t_\t_\t_\t_\t_\t_\t_",
+                "1\tdo\tdo\tAUX\tVBP\t_\t0\troot\t_\t_",
+                "2\tn't\tnot\tPART\tRB\t_\t1\tadvmod\t_\t_",
+            ]
+        ),
+    )
     for path in (named, unnamed, starts_with_multiword):
         assert read_tagged_file(path) == read_conllu(path), path
     assert read_tagged_file(unnamed, conllu_tag="xpos")[0].tags[0] == "PRP"
@@ -208,16 +217,22 @@ def _conllu(*ids):
     return "".join(f"{i}\tw{n}\tw\tNOUN\tNN\t_\t0\tdep\t_\t_\n" for n, i in enumerate(ids))
 
 
-@pytest.mark.parametrize(("ids", "message"), [
-    (("1", "3"), r"u\.conllu:2: word id 3 out of order \(expected 2"),
-    (("1", "1"), r"u\.conllu:2: word id 1 out of order"),
-    (("2",), r"u\.conllu:1: word id 2 out of order"),
-    (("1-3", "1", "2"), r"u\.conllu:3: a multi-word token .* reaches word 3, but the sentence "
-                        r"has 2"),
-    (("1", "1-2", "1"), r"u\.conllu:2: multi-word token 1-2 must span words 2"),
-    (("1-1", "1"), r"multi-word token 1-1"),
-    (("1", "2.1", "2"), r"u\.conllu:2: empty node 2\.1 must follow word 1"),
-])
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (("1", "3"), r"u\.conllu:2: word id 3 out of order \(expected 2"),
+        (("1", "1"), r"u\.conllu:2: word id 1 out of order"),
+        (("2",), r"u\.conllu:1: word id 2 out of order"),
+        (
+            ("1-3", "1", "2"),
+            r"u\.conllu:3: a multi-word token .* reaches word 3, but the sentence "
+            r"has 2",
+        ),
+        (("1", "1-2", "1"), r"u\.conllu:2: multi-word token 1-2 must span words 2"),
+        (("1-1", "1"), r"multi-word token 1-1"),
+        (("1", "2.1", "2"), r"u\.conllu:2: empty node 2\.1 must follow word 1"),
+    ],
+)
 def test_conllu_ids_are_checked(tmp_path, ids, message):
     with pytest.raises(DataError, match=message):
         read_conllu(write(tmp_path / "u.conllu", _conllu(*ids)))

@@ -70,16 +70,18 @@ def test_pipes_are_read(tmp_path):
     os.write(write, b"from a pipe\n")
     os.close(write)
     try:
-        assert lines(f"/proc/self/fd/{read}" if os.path.exists("/proc") else f"/dev/fd/{read}") \
-            == ["from a pipe"]
+        assert lines(f"/proc/self/fd/{read}" if os.path.exists("/proc") else f"/dev/fd/{read}") == [
+            "from a pipe"
+        ]
     finally:
         os.close(read)
 
 
 def test_dev_stdin_in_a_subprocess():
     code = "from lstmlab.data.textfile import read_text; print(read_text('/dev/stdin'), end='')"
-    out = subprocess.run([sys.executable, "-c", code], input=b"a\nb\n", capture_output=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], input=b"a\nb\n", capture_output=True, check=True
+    ).stdout
     assert out == b"a\nb\n"
 
 

@@ -12,8 +12,21 @@ from lstmlab.models.lm import LanguageModel
 
 def make(cell: str = "lstm", softmax: str = "adaptive", **kwargs) -> LanguageModel:
     torch.manual_seed(0)
-    return LanguageModel(50, embedding_dim=8, hidden_size=12, num_layers=2, dropout=0.0,
-                         cell=cell, softmax=softmax, cutoffs=[10, 30], **kwargs).double().eval()
+    return (
+        LanguageModel(
+            50,
+            embedding_dim=8,
+            hidden_size=12,
+            num_layers=2,
+            dropout=0.0,
+            cell=cell,
+            softmax=softmax,
+            cutoffs=[10, 30],
+            **kwargs,
+        )
+        .double()
+        .eval()
+    )
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "lstmlab"])

@@ -23,8 +23,14 @@ def test_cells_by_name() -> None:
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_every_cell_gives_the_same_shapes(cell: str, num_layers: int) -> None:
     """A GRU returns h_n alone (an LSTM (h_n, c_n)); run_lstm gives [L * D, B, H] for both."""
-    rnn = make_rnn(cell, input_size=3, hidden_size=4, num_layers=num_layers,
-                   bidirectional=True, batch_first=True)
+    rnn = make_rnn(
+        cell,
+        input_size=3,
+        hidden_size=4,
+        num_layers=num_layers,
+        bidirectional=True,
+        batch_first=True,
+    )
     output, h_n = run_lstm(rnn, torch.randn(5, 6, 3), torch.tensor([6, 1, 3, 6, 2]))
     assert output.shape == (5, 6, 8)
     assert h_n.shape == (2 * num_layers, 5, 4)
@@ -34,8 +40,9 @@ def test_every_cell_gives_the_same_shapes(cell: str, num_layers: int) -> None:
 def test_a_gru_classifier_and_tagger_train_a_step(pooling: str) -> None:
     torch.manual_seed(0)
     ids, lengths = torch.randint(1, 20, (4, 7)), torch.tensor([7, 2, 5, 3])
-    classifier = SentimentClassifier(20, 2, hidden_size=6, num_layers=2, pooling=pooling,
-                                     cell="gru")
+    classifier = SentimentClassifier(
+        20, 2, hidden_size=6, num_layers=2, pooling=pooling, cell="gru"
+    )
     logits = classifier(ids, lengths)
     assert logits.shape == (4, 2)
     tagger = SequenceTagger(20, 5, hidden_size=6, cell="gru")
@@ -44,24 +51,30 @@ def test_a_gru_classifier_and_tagger_train_a_step(pooling: str) -> None:
     loss = torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 1, 0]))
     loss = loss + emissions.square().mean()
     loss.backward()
-    assert all(p.grad is not None for p in classifier.parameters() if p.requires_grad
-               and p is not classifier.embedding.weight)
+    assert all(
+        p.grad is not None
+        for p in classifier.parameters()
+        if p.requires_grad and p is not classifier.embedding.weight
+    )
 
 
 @pytest.mark.parametrize("model_cls", ["classifier", "tagger"])
 def test_transparent_cell_equals_the_torch_cell_with_the_same_weights(model_cls: str) -> None:
     torch.manual_seed(0)
     ids, lengths = torch.randint(1, 20, (4, 7)), torch.tensor([7, 2, 5, 3])
-    if model_cls == "classifier":
-        make = lambda cell: SentimentClassifier(20, 2, hidden_size=6, num_layers=2,  # noqa: E731
-                                                pooling="concat", cell=cell)
-    else:
-        make = lambda cell: SequenceTagger(20, 5, hidden_size=6, num_layers=2,  # noqa: E731
-                                           cell=cell)
+
+    def make(cell: str) -> torch.nn.Module:
+        if model_cls == "classifier":
+            return SentimentClassifier(
+                20, 2, hidden_size=6, num_layers=2, pooling="concat", cell=cell
+            )
+        return SequenceTagger(20, 5, hidden_size=6, num_layers=2, cell=cell)
+
     torch_model, lab_model = make("lstm").double().eval(), make("lstmlab").double().eval()
     lab_model.load_state_dict(torch_model.state_dict())  # same parameter names and shapes
-    torch.testing.assert_close(lab_model(ids, lengths), torch_model(ids, lengths),
-                               rtol=0, atol=1e-10)
+    torch.testing.assert_close(
+        lab_model(ids, lengths), torch_model(ids, lengths), rtol=0, atol=1e-10
+    )
 
 
 def test_run_lstm_zeroes_padding_and_returns_true_final_states() -> None:

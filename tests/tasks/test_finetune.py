@@ -17,38 +17,63 @@ from lstmlab.training.checkpoint import load_checkpoint
 from lstmlab.training.config import resolve_config
 
 LM_SIZES = {"model.embedding_dim": 8, "model.hidden_size": 12}
-CLASSIFIER = {"model.embedding_dim": 8, "model.hidden_size": 12, "model.num_layers": 1,
-              "model.bidirectional": False, "model.pooling": "concat"}
+CLASSIFIER = {
+    "model.embedding_dim": 8,
+    "model.hidden_size": 12,
+    "model.num_layers": 1,
+    "model.bidirectional": False,
+    "model.pooling": "concat",
+}
 
 
 @pytest.fixture(scope="module")
 def texts(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("finetune")
-    lines = ["a good film , really good", "a bad film , really bad", "good acting and a good plot",
-             "bad acting and a bad plot"] * 15
+    lines = [
+        "a good film , really good",
+        "a bad film , really bad",
+        "good acting and a good plot",
+        "bad acting and a bad plot",
+    ] * 15
     (folder / "text.txt").write_text("\n".join(lines) + "\n")
-    (folder / "train.tsv").write_text("".join(
-        f"{'pos' if 'good' in line else 'neg'}\t{line} wonderful\n" for line in lines))
+    (folder / "train.tsv").write_text(
+        "".join(f"{'pos' if 'good' in line else 'neg'}\t{line} wonderful\n" for line in lines)
+    )
     (folder / "test.tsv").write_text("pos\tgood good film\nneg\tbad bad film\n")
     return folder
 
 
 @pytest.fixture(scope="module")
 def lm_run(texts: Path) -> Path:
-    lstmlab.train("lm", out=texts / "lm", **{
-        "data.corpus": "files", "data.train_file": str(texts / "text.txt"),
-        "data.valid_file": str(texts / "text.txt"), "data.bptt": 8, **LM_SIZES,
-        "train.epochs": 1, "train.batch_size": 4})
+    lstmlab.train(
+        "lm",
+        out=texts / "lm",
+        **{
+            "data.corpus": "files",
+            "data.train_file": str(texts / "text.txt"),
+            "data.valid_file": str(texts / "text.txt"),
+            "data.bptt": 8,
+            **LM_SIZES,
+            "train.epochs": 1,
+            "train.batch_size": 4,
+        },
+    )
     return texts / "lm"
 
 
 def classifier_config(texts: Path, lm_run: Path, **extra):
     spec = get_task("sentiment")
-    settings = {**CLASSIFIER, "model.init_from": str(lm_run),
-                "data.train_file": str(texts / "train.tsv"),
-                "data.test_file": str(texts / "test.tsv"), **extra}
-    overrides = [f"{k}={json.dumps(v) if isinstance(v, str) else str(v).lower()}"
-                 for k, v in settings.items()]
+    settings = {
+        **CLASSIFIER,
+        "model.init_from": str(lm_run),
+        "data.train_file": str(texts / "train.tsv"),
+        "data.test_file": str(texts / "test.tsv"),
+        **extra,
+    }
+    overrides = [
+        f"{k}={json.dumps(v) if isinstance(v, str) else str(v).lower()}"
+        for k, v in settings.items()
+    ]
     return spec, resolve_config("sentiment", spec.data_cls, spec.model_cls, None, overrides)
 
 
@@ -69,10 +94,24 @@ def test_encoder_weights_and_vocabulary_come_from_the_lm(texts, lm_run) -> None:
 
 def test_fine_tuning_trains_and_keeps_predict_and_evaluate(texts, lm_run, capsys) -> None:
     run = texts / "classifier"
-    args = ["train", "sentiment", "--train", str(texts / "train.tsv"), "--test",
-            str(texts / "test.tsv"), "--out", str(run), "--set", f"model.init_from={lm_run}",
-            "--set", "train.epochs=3", "--set", "train.lr_decay=2.6",
-            "--set", "train.gradual_unfreezing=true"]
+    args = [
+        "train",
+        "sentiment",
+        "--train",
+        str(texts / "train.tsv"),
+        "--test",
+        str(texts / "test.tsv"),
+        "--out",
+        str(run),
+        "--set",
+        f"model.init_from={lm_run}",
+        "--set",
+        "train.epochs=3",
+        "--set",
+        "train.lr_decay=2.6",
+        "--set",
+        "train.gradual_unfreezing=true",
+    ]
     for key, value in CLASSIFIER.items():
         args += ["--set", f"{key}={str(value).lower()}"]
     assert main(args) == 0
@@ -85,8 +124,9 @@ def test_fine_tuning_trains_and_keeps_predict_and_evaluate(texts, lm_run, capsys
 def test_gradual_unfreezing_trains_only_the_top_group_first(texts, lm_run) -> None:
     from lstmlab.training.optim import RunOptimizer
 
-    spec, config = classifier_config(texts, lm_run, **{"train.gradual_unfreezing": True,
-                                                       "train.lr_decay": 2.0})
+    spec, config = classifier_config(
+        texts, lm_run, **{"train.gradual_unfreezing": True, "train.lr_decay": 2.0}
+    )
     prepared = spec.prepare(config, None)
     model = spec.build_model(config, prepared.state)
     optimizer = RunOptimizer(model, config.train, spec.param_groups(model))
@@ -102,9 +142,12 @@ def test_gradual_unfreezing_trains_only_the_top_group_first(texts, lm_run) -> No
 
 def test_size_or_vocabulary_mismatch_is_a_one_line_error(texts, lm_run, tmp_path) -> None:
     spec, config = classifier_config(texts, lm_run, **{"model.hidden_size": 20})
-    with pytest.raises(ConfigError, match=re.escape(
-            "model.hidden_size is 20 but the language model's is 12; "
-            "set --set model.hidden_size=12")):
+    with pytest.raises(
+        ConfigError,
+        match=re.escape(
+            "model.hidden_size is 20 but the language model's is 12; set --set model.hidden_size=12"
+        ),
+    ):
         spec.prepare(config, None)
     spec, config = classifier_config(texts, lm_run, **{"model.bidirectional": True})
     with pytest.raises(ConfigError, match="bidirectional"):

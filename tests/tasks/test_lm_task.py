@@ -76,8 +76,9 @@ def test_evaluate_on_a_text_file_reports_perplexity(lm_run, tmp_path, capsys) ->
     assert metrics["perplexity"] < 1.5
 
 
-def test_imdb_pretraining_never_reads_the_test_reviews(tmp_path, make_imdb_archive,
-                                                       monkeypatch) -> None:
+def test_imdb_pretraining_never_reads_the_test_reviews(
+    tmp_path, make_imdb_archive, monkeypatch
+) -> None:
     """The test reviews hold words no other review has; the LM's vocabulary must lack them."""
     import lstmlab.data.imdb_encoded as imdb_encoded
 
@@ -95,10 +96,20 @@ def test_imdb_pretraining_never_reads_the_test_reviews(tmp_path, make_imdb_archi
     reviews += [("test", "pos", 40 + i, 9, f"testonlyword{i} qqq .") for i in range(3)]
     reviews += [("test", "neg", 50 + i, 1, f"testonlyword{i} zzz .") for i in range(3)]
     make_imdb_archive(tmp_path / "aclImdb_v1.tar.gz", reviews)
-    lstmlab.train("lm", out=tmp_path / "run", data_dir=str(tmp_path), **{
-        "data.val_fraction": 0.2, "data.bptt": 5, "model.embedding_dim": 8,
-        "model.hidden_size": 8, "train.epochs": 1, "train.batch_size": 2,
-        "train.eval_batch_size": 2})
+    lstmlab.train(
+        "lm",
+        out=tmp_path / "run",
+        data_dir=str(tmp_path),
+        **{
+            "data.val_fraction": 0.2,
+            "data.bptt": 5,
+            "model.embedding_dim": 8,
+            "model.hidden_size": 8,
+            "train.epochs": 1,
+            "train.batch_size": 2,
+            "train.eval_batch_size": 2,
+        },
+    )
     assert asked == [{"train", "unsup"}]
     vocab = json.loads((tmp_path / "run" / "vocab.json").read_text())["tokens"]
     assert "saw" in vocab and "good" in vocab  # unsup and train text were read

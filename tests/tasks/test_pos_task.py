@@ -24,8 +24,10 @@ class FixedTagger(torch.nn.Module):
 
     def forward(self, ids, lengths, chars=None, casing=None):
         positions = torch.arange(ids.shape[1]) % 3
-        return torch.nn.functional.one_hot(positions, 3).float().expand(ids.shape[0], -1, -1) \
+        return (
+            torch.nn.functional.one_hot(positions, 3).float().expand(ids.shape[0], -1, -1)
             + 0 * self.weight
+        )
 
     def loss(self, emissions, tags, mask, reduction="sum"):
         return torch.nn.functional.cross_entropy(emissions[mask], tags[mask], reduction=reduction)
@@ -36,8 +38,10 @@ class FixedTagger(torch.nn.Module):
 
 def examples():
     encoder = SentenceEncoder(tiny_state(), PosData())
-    return [encoder.example(TaggedSentence(["The", "cat", "sat"], ["DT", "NN", "VBD"])),
-            encoder.example(TaggedSentence(["The", "dog"], ["DT", "VBD"]))]
+    return [
+        encoder.example(TaggedSentence(["The", "cat", "sat"], ["DT", "NN", "VBD"])),
+        encoder.example(TaggedSentence(["The", "dog"], ["DT", "VBD"])),
+    ]
 
 
 def test_units_are_real_tokens_only():
@@ -63,7 +67,19 @@ def test_report_by_hand():
 
 def test_split_words():
     assert split_words("The cat's toy, (well-known) costs $5.50.") == [
-        "The", "cat", "'s", "toy", ",", "(", "well-known", ")", "costs", "$", "5.50", "."]
+        "The",
+        "cat",
+        "'s",
+        "toy",
+        ",",
+        "(",
+        "well-known",
+        ")",
+        "costs",
+        "$",
+        "5.50",
+        ".",
+    ]
     assert split_words("I don't know") == ["I", "do", "n't", "know"]
 
 
@@ -83,8 +99,10 @@ def test_user_files_honour_the_column_settings(tmp_path):
     conll = tmp_path / "c.txt"
     conll.write_text("He PRP B-NP\nran VBD B-VP\n\nDogs NNS B-NP\nbark VBP B-VP\n\n" * 10)
     conllu = tmp_path / "u.conllu"
-    conllu.write_text("# s\n1\tHe\the\tPRON\tPRP\t_\t2\tnsubj\t_\t_\n"
-                      "2\tran\trun\tVERB\tVBD\t_\t0\troot\t_\t_\n\n" * 10)
+    conllu.write_text(
+        "# s\n1\tHe\the\tPRON\tPRP\t_\t2\tnsubj\t_\t_\n"
+        "2\tran\trun\tVERB\tVBD\t_\t0\troot\t_\t_\n\n" * 10
+    )
 
     def tags(path, **settings):
         cfg = PosData(corpus="files", train_file=str(path), test_file=str(path), **settings)

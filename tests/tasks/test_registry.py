@@ -62,9 +62,13 @@ class ParityTask(Task):
 
     def prepare(self, config, data_dir) -> Prepared:
         n = config.data.examples
-        return Prepared(train=parity_examples(n, 1), val=parity_examples(n // 4, 2),
-                        test=parity_examples(n // 4, 3), state={"digits": list(range(10))},
-                        info={"train": n})
+        return Prepared(
+            train=parity_examples(n, 1),
+            val=parity_examples(n // 4, 2),
+            test=parity_examples(n // 4, 3),
+            state={"digits": list(range(10))},
+            info={"train": n},
+        )
 
     def build_model(self, config, state) -> nn.Module:
         return ParityNet(config.model.hidden_size)
@@ -72,8 +76,9 @@ class ParityTask(Task):
     def step(self, model, batch) -> StepResult:
         logits = model(batch["ids"], batch["lengths"])
         loss = F.cross_entropy(logits, batch["label"], reduction="sum")
-        return StepResult(loss, len(batch["label"]), int((logits.argmax(-1) == batch["label"])
-                                                         .sum()))
+        return StepResult(
+            loss, len(batch["label"]), int((logits.argmax(-1) == batch["label"]).sum())
+        )
 
     def labelled_examples(self, config, state, path: Path):
         digits = [[int(c) for c in line] for line in path.read_text().split()]
@@ -99,8 +104,23 @@ def parity_task():
 def test_a_registered_task_runs_through_cli_and_api(parity_task, tmp_path, capsys) -> None:
     assert "parity" in task_names()
     run = tmp_path / "run"
-    assert main(["train", "parity", "--out", str(run), "--set", "train.epochs=8",
-                 "--set", "train.lr=0.03", "--set", "data.examples=400"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "parity",
+                "--out",
+                str(run),
+                "--set",
+                "train.epochs=8",
+                "--set",
+                "train.lr=0.03",
+                "--set",
+                "data.examples=400",
+            ]
+        )
+        == 0
+    )
     metrics = json.loads((run / "test_metrics.json").read_text())
     assert metrics["test_accuracy"] > 0.9
     assert "best_val_loss" in metrics  # the task's selection metric
@@ -142,11 +162,41 @@ def test_a_run_config_json_is_a_preset(tmp_path, capsys) -> None:
     train.write_text("pos\ta good film\nneg\ta bad film\n" * 20)
     test.write_text("pos\tgood\nneg\tbad\n")
     first = tmp_path / "first"
-    assert main(["train", "sentiment", "--train", str(train), "--test", str(test), "--out",
-                 str(first), "--set", "train.epochs=1", "--set", "model.hidden_size=5"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "sentiment",
+                "--train",
+                str(train),
+                "--test",
+                str(test),
+                "--out",
+                str(first),
+                "--set",
+                "train.epochs=1",
+                "--set",
+                "model.hidden_size=5",
+            ]
+        )
+        == 0
+    )
     second = tmp_path / "second"
-    assert main(["train", "sentiment", "--preset", str(first / "config.json"), "--out",
-                 str(second), "--set", "train.epochs=1"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "sentiment",
+                "--preset",
+                str(first / "config.json"),
+                "--out",
+                str(second),
+                "--set",
+                "train.epochs=1",
+            ]
+        )
+        == 0
+    )
     one, two = (json.loads((run / "config.json").read_text()) for run in (first, second))
     assert one == two
     assert main(["train", "pos", "--preset", str(first / "config.json")]) == 2

@@ -33,8 +33,13 @@ print(json.dumps({"blocks_faulted": min(faults) / (64 * 2**20 // 4096)}))
 
 def _blocks_faulted(mode: str, env: dict[str, str | None]) -> float:
     env = {key: value for key, value in {**os.environ, **env}.items() if value is not None}
-    result = subprocess.run([sys.executable, "-c", _FAULT_PROBE, mode], capture_output=True,
-                            text=True, check=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", _FAULT_PROBE, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
     return json.loads(result.stdout)["blocks_faulted"]
 
 
@@ -48,7 +53,8 @@ def _huge_pages_on_request() -> bool:
 
 needs_huge_pages = pytest.mark.skipif(
     not _huge_pages_on_request(),
-    reason="the kernel's transparent huge pages are not in on-request (madvise) mode")
+    reason="the kernel's transparent huge pages are not in on-request (madvise) mode",
+)
 
 
 @needs_huge_pages

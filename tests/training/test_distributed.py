@@ -38,10 +38,22 @@ from lstmlab.training.distributed import (
 LAUNCH_TIMEOUT_S = 90
 # Dropout 0: in DDP each process draws dropout masks for its own slice of the batch, which
 # cannot equal the masks one process draws for the whole batch.
-TINY_MODEL = ["model.word_dim=16", "model.char_dim=8", "model.char_hidden=8",
-              "model.hidden_size=16", "model.dropout=0", "train.lr=0.01", "train.seed=5"]
-TAGS = {"DT": ["the", "a", "this"], "NN": ["dog", "Cat", "market", "fish", "pound"],
-        "VBZ": ["runs", "is", "eats"], "JJ": ["big", "Small", "red"], ".": ["."]}
+TINY_MODEL = [
+    "model.word_dim=16",
+    "model.char_dim=8",
+    "model.char_hidden=8",
+    "model.hidden_size=16",
+    "model.dropout=0",
+    "train.lr=0.01",
+    "train.seed=5",
+]
+TAGS = {
+    "DT": ["the", "a", "this"],
+    "NN": ["dog", "Cat", "market", "fish", "pound"],
+    "VBZ": ["runs", "is", "eats"],
+    "JJ": ["big", "Small", "red"],
+    ".": ["."],
+}
 
 
 def write_corpus(path: Path, sentences: int, seed: int) -> Path:
@@ -49,8 +61,14 @@ def write_corpus(path: Path, sentences: int, seed: int) -> Path:
     rng = random.Random(seed)
     lines = []
     for _ in range(sentences):
-        tags = ["DT", *(["JJ"] * rng.randint(0, 2)), "NN", "VBZ",
-                *(["DT", "NN"] if rng.random() < 0.5 else []), "."]
+        tags = [
+            "DT",
+            *(["JJ"] * rng.randint(0, 2)),
+            "NN",
+            "VBZ",
+            *(["DT", "NN"] if rng.random() < 0.5 else []),
+            ".",
+        ]
         lines += [f"{rng.choice(TAGS[tag])} {tag}" for tag in tags] + [""]
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -59,8 +77,12 @@ def write_corpus(path: Path, sentences: int, seed: int) -> Path:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> list[str]:
     folder = tmp_path_factory.mktemp("corpus")
-    return ["--train", str(write_corpus(folder / "train.txt", 70, 1)),
-            "--test", str(write_corpus(folder / "test.txt", 10, 2))]
+    return [
+        "--train",
+        str(write_corpus(folder / "train.txt", 70, 1)),
+        "--test",
+        str(write_corpus(folder / "test.txt", 10, 2)),
+    ]
 
 
 def free_port() -> int:
@@ -71,10 +93,26 @@ def free_port() -> int:
 
 def torchrun(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
     """Launch 2 processes on this machine; one CPU thread each (this machine has 2 cores)."""
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-               "--master_addr", "127.0.0.1", "--master_port", str(free_port()), *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True,
-                          timeout=LAUNCH_TIMEOUT_S, env={**os.environ, **env})
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(free_port()),
+        *args,
+    ]
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=LAUNCH_TIMEOUT_S,
+        env={**os.environ, **env},
+    )
 
 
 def train_pos(*args: str) -> list[str]:
@@ -97,15 +135,40 @@ def max_difference(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> fl
 def test_two_processes_train_like_one_on_the_same_global_batches(tmp_path, corpus):
     one, two = tmp_path / "one", tmp_path / "two"
     # Epoch 1: global batch 2 x 6 (batch_size is per process by default).
-    job = torchrun(["-m", "lstmlab", *train_pos(*corpus, "--out", str(two), "--threads", "1"),
-                    *settings(*TINY_MODEL, "train.epochs=1", "train.batch_size=6")], tmp_path)
+    job = torchrun(
+        [
+            "-m",
+            "lstmlab",
+            *train_pos(*corpus, "--out", str(two), "--threads", "1"),
+            *settings(*TINY_MODEL, "train.epochs=1", "train.batch_size=6"),
+        ],
+        tmp_path,
+    )
     assert job.returncode == 0, job.stderr[-3000:]
-    assert main(train_pos(*corpus, "--out", str(one),
-                          *settings(*TINY_MODEL, "train.epochs=1", "train.batch_size=12"))) == 0
+    assert (
+        main(
+            train_pos(
+                *corpus,
+                "--out",
+                str(one),
+                *settings(*TINY_MODEL, "train.epochs=1", "train.batch_size=12"),
+            )
+        )
+        == 0
+    )
     assert max_difference(final_parameters(one), final_parameters(two)) < 1e-5
     # ... a tolerance tight enough to tell other global batches (6, as if no rank had a peer).
-    assert main(train_pos(*corpus, "--out", str(tmp_path / "six"),
-                          *settings(*TINY_MODEL, "train.epochs=1", "train.batch_size=6"))) == 0
+    assert (
+        main(
+            train_pos(
+                *corpus,
+                "--out",
+                str(tmp_path / "six"),
+                *settings(*TINY_MODEL, "train.epochs=1", "train.batch_size=6"),
+            )
+        )
+        == 0
+    )
     assert max_difference(final_parameters(tmp_path / "six"), final_parameters(two)) > 1e-3
 
     # Only rank 0 printed and wrote: one header, one metrics line, the same files as one process.
@@ -117,9 +180,15 @@ def test_two_processes_train_like_one_on_the_same_global_batches(tmp_path, corpu
     assert (report["world_size"], report["global_batch_size"]) == (2, 12)
 
     # Epoch 2, resumed under torchrun; keep_global_batch keeps 12 as the global batch.
-    job = torchrun(["-m", "lstmlab", *train_pos("--resume", str(two), "--threads", "1"),
-                    *settings("train.epochs=2", "train.keep_global_batch=true",
-                              "train.batch_size=12")], tmp_path)
+    job = torchrun(
+        [
+            "-m",
+            "lstmlab",
+            *train_pos("--resume", str(two), "--threads", "1"),
+            *settings("train.epochs=2", "train.keep_global_batch=true", "train.batch_size=12"),
+        ],
+        tmp_path,
+    )
     assert job.returncode == 0, job.stderr[-3000:]
     assert main(train_pos("--resume", str(one), *settings("train.epochs=2"))) == 0
     assert max_difference(final_parameters(one), final_parameters(two)) < 1e-5
@@ -143,16 +212,20 @@ STOPPED_MID_EPOCH = textwrap.dedent("""
 
 
 def test_a_run_stopped_mid_epoch_under_torchrun_resumes_in_one_process(tmp_path, corpus):
-    run = settings(*TINY_MODEL, "train.epochs=2", "train.batch_size=12",
-                   "train.keep_global_batch=true")
+    run = settings(
+        *TINY_MODEL, "train.epochs=2", "train.batch_size=12", "train.keep_global_batch=true"
+    )
     script = tmp_path / "stop.py"
     script.write_text(STOPPED_MID_EPOCH)
     two, one = tmp_path / "two", tmp_path / "one"
-    job = torchrun([str(script), *train_pos(*corpus, "--out", str(two), "--threads", "1"), *run],
-                   tmp_path)
+    job = torchrun(
+        [str(script), *train_pos(*corpus, "--out", str(two), "--threads", "1"), *run], tmp_path
+    )
     assert job.returncode != 0  # the job ends as an interrupted one
-    assert f"interrupted after 3 batches of epoch 1: state saved; resume with --resume {two}" \
+    assert (
+        f"interrupted after 3 batches of epoch 1: state saved; resume with --resume {two}"
         in job.stdout + job.stderr
+    )
     assert not (two / "metrics.jsonl").exists() or not (two / "metrics.jsonl").read_text()
 
     # The rest of the run in one process: the same global batches, so the same result.
@@ -181,9 +254,14 @@ KILLED_RANK = textwrap.dedent("""
 def test_a_killed_process_ends_the_job_instead_of_hanging(tmp_path, corpus):
     script = tmp_path / "killed_rank.py"
     script.write_text(KILLED_RANK)
-    job = torchrun([str(script), *train_pos(*corpus, "--out", str(tmp_path / "run"),
-                                            "--threads", "1"),
-                    *settings(*TINY_MODEL, "train.epochs=3", "train.batch_size=4")], tmp_path)
+    job = torchrun(
+        [
+            str(script),
+            *train_pos(*corpus, "--out", str(tmp_path / "run"), "--threads", "1"),
+            *settings(*TINY_MODEL, "train.epochs=3", "train.batch_size=4"),
+        ],
+        tmp_path,
+    )
     # torchrun saw rank 1 die and stopped rank 0 (or rank 0 saw the connection drop first).
     assert job.returncode != 0
     assert "rank      : 1 (local_rank: 1)" in job.stderr and "SIGKILL" in job.stderr
@@ -202,8 +280,14 @@ def in_two_processes(work: Callable[[DistContext], str], answers: int = 2) -> di
     port = free_port()
 
     def process(rank: int) -> None:
-        os.environ.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK=str(rank),
-                          MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), **{TIMEOUT_ENV: "1"})
+        os.environ.update(
+            WORLD_SIZE="2",
+            RANK=str(rank),
+            LOCAL_RANK=str(rank),
+            MASTER_ADDR="127.0.0.1",
+            MASTER_PORT=str(port),
+            **{TIMEOUT_ENV: "1"},
+        )
         ctx = init_distributed(torch.device("cpu"))
         try:
             answer = work(ctx)
@@ -242,8 +326,10 @@ def test_on_main_gives_every_process_the_main_result_or_stops_them_all():
     def rank_of_the_computer(ctx: DistContext) -> str:
         return on_main(lambda: f"computed by rank {ctx.rank}", ctx)
 
-    assert in_two_processes(rank_of_the_computer) == {0: "computed by rank 0",
-                                                      1: "computed by rank 0"}
+    assert in_two_processes(rank_of_the_computer) == {
+        0: "computed by rank 0",
+        1: "computed by rank 0",
+    }
 
     def refuse(ctx: DistContext) -> str:
         return on_main(lambda: (_ for _ in ()).throw(ConfigError("bad run folder")), ctx)
@@ -271,9 +357,11 @@ def test_on_main_in_a_single_process_just_computes():
 
 
 def test_backend_failures_become_one_line_errors_and_others_pass_through():
-    gloo = ("[/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:537] Read error "
-            "[127.0.0.1]:1: Connection reset by peer. This is typically caused by a remote "
-            "worker hanging.\nmore")
+    gloo = (
+        "[/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:537] Read error "
+        "[127.0.0.1]:1: Connection reset by peer. This is typically caused by a remote "
+        "worker hanging.\nmore"
+    )
     with pytest.raises(DistributedError) as caught, surfaced_peer_failures():
         raise RuntimeError(gloo)
     assert "\n" not in str(caught.value)
@@ -286,16 +374,41 @@ def test_language_model_two_processes_train_like_one(tmp_path):
     """Truncated BPTT under torchrun: each process carries the state of its own rows."""
     text = tmp_path / "text.txt"
     rng = random.Random(0)
-    text.write_text("".join(" ".join(rng.choice([*TAGS["NN"], "the", "a", "runs"])
-                                     for _ in range(rng.randint(4, 12))) + "\n"
-                            for _ in range(120)))
+    text.write_text(
+        "".join(
+            " ".join(
+                rng.choice([*TAGS["NN"], "the", "a", "runs"]) for _ in range(rng.randint(4, 12))
+            )
+            + "\n"
+            for _ in range(120)
+        )
+    )
     lm = ["train", "lm", "--train", str(text), "--valid", str(text)]
-    model = settings("model.embedding_dim=8", "model.hidden_size=8", "model.dropout=0",
-                     "data.bptt=6", "train.epochs=1", "train.lr=0.01")
-    job = torchrun(["-m", "lstmlab", *lm, "--out", str(tmp_path / "two"), "--threads", "1",
-                    *model, *settings("train.batch_size=4")], tmp_path)
+    model = settings(
+        "model.embedding_dim=8",
+        "model.hidden_size=8",
+        "model.dropout=0",
+        "data.bptt=6",
+        "train.epochs=1",
+        "train.lr=0.01",
+    )
+    job = torchrun(
+        [
+            "-m",
+            "lstmlab",
+            *lm,
+            "--out",
+            str(tmp_path / "two"),
+            "--threads",
+            "1",
+            *model,
+            *settings("train.batch_size=4"),
+        ],
+        tmp_path,
+    )
     assert job.returncode == 0, job.stderr[-3000:]
-    assert main([*lm, "--out", str(tmp_path / "one"), *model,
-                 *settings("train.batch_size=8")]) == 0
-    assert max_difference(final_parameters(tmp_path / "one"),
-                          final_parameters(tmp_path / "two")) < 1e-5
+    assert main([*lm, "--out", str(tmp_path / "one"), *model, *settings("train.batch_size=8")]) == 0
+    assert (
+        max_difference(final_parameters(tmp_path / "one"), final_parameters(tmp_path / "two"))
+        < 1e-5
+    )

@@ -17,23 +17,35 @@ from lstmlab.training.checkpoint import load_checkpoint, require, save_checkpoin
 from lstmlab.training.config import config_from_dict, parse_override, read_preset, resolve_config
 from lstmlab.training.runner import read_run_config
 
-FAST = settings(max_examples=50, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 TASKS = ["sentiment", "pos"]
 
 # TOML/JSON-like values, including the awkward ones (nan, huge ints, nested tables).
-scalars = st.one_of(st.booleans(), st.integers(-(2**63), 2**63 - 1), st.floats(),
-                    st.text(max_size=8), st.sampled_from([0, 1, -1, 0.5, 2, "lstm", "none"]))
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
-    max_leaves=6)
+scalars = st.one_of(
+    st.booleans(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from([0, 1, -1, 0.5, 2, "lstm", "none"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 def setting_names(task: str) -> list[str]:
     spec = get_task(task)
-    names = [f"{section}.{name}" for section, cls in (("data", spec.data_cls),
-                                                      ("model", spec.model_cls))
-             for name in cls.__dataclass_fields__]
+    names = [
+        f"{section}.{name}"
+        for section, cls in (("data", spec.data_cls), ("model", spec.model_cls))
+        for name in cls.__dataclass_fields__
+    ]
     return [*names, "train.epochs", "train.lr", "train.seed", "nosection", "model.nope"]
 
 
@@ -51,8 +63,7 @@ def toml_value(value) -> str:
     if isinstance(value, float) and abs(value) == float("inf"):
         return "inf" if value > 0 else "-inf"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) \
-            + "}"
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return json.dumps(value)
@@ -62,8 +73,7 @@ def toml_value(value) -> str:
 @FAST
 @given(data=st.data())
 def test_presets_from_settings(tmp_path, task, data):
-    items = data.draw(st.lists(st.tuples(st.sampled_from(setting_names(task)), values),
-                               max_size=5))
+    items = data.draw(st.lists(st.tuples(st.sampled_from(setting_names(task)), values), max_size=5))
     tables: dict[str, list[str]] = {}
     for key, value in items:
         section, _, name = key.partition(".")
@@ -81,9 +91,11 @@ def test_presets_from_settings(tmp_path, task, data):
 
 
 # Deep nesting makes recursive parsers (json, tomllib) raise RecursionError.
-deeply_nested = st.tuples(st.sampled_from([b"x = ", b"[model]\nx = ", b'{"data": ', b""]),
-                          st.sampled_from([b"[", b"{", b'{"a": ', b"[{x=1}, "]),
-                          st.integers(1, 3000)).map(lambda t: t[0] + t[1] * t[2])
+deeply_nested = st.tuples(
+    st.sampled_from([b"x = ", b"[model]\nx = ", b'{"data": ', b""]),
+    st.sampled_from([b"[", b"{", b'{"a": ', b"[{x=1}, "]),
+    st.integers(1, 3000),
+).map(lambda t: t[0] + t[1] * t[2])
 
 
 @FAST
@@ -100,10 +112,18 @@ def test_preset_bytes(tmp_path, data):
 
 @pytest.mark.parametrize("task", TASKS)
 @FAST
-@given(items=st.lists(st.one_of(st.text(max_size=30), deeply_nested.map(
-    lambda b: "model.hidden_size=" + b.decode()), st.tuples(
-    st.sampled_from(setting_names("pos") + setting_names("sentiment")), values).map(
-        lambda kv: f"{kv[0]}={toml_value(kv[1])}")), max_size=4))
+@given(
+    items=st.lists(
+        st.one_of(
+            st.text(max_size=30),
+            deeply_nested.map(lambda b: "model.hidden_size=" + b.decode()),
+            st.tuples(
+                st.sampled_from(setting_names("pos") + setting_names("sentiment")), values
+            ).map(lambda kv: f"{kv[0]}={toml_value(kv[1])}"),
+        ),
+        max_size=4,
+    )
+)
 def test_set_items(task, items):
     spec = get_task(task)
     try:
@@ -116,9 +136,20 @@ def test_set_items(task, items):
 
 @pytest.mark.parametrize("task", TASKS)
 @FAST
-@given(saved=st.one_of(values, st.fixed_dictionaries(
-    {}, optional={"task": st.sampled_from(TASKS), "data": values, "model": values,
-                  "train": values})))
+@given(
+    saved=st.one_of(
+        values,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "task": st.sampled_from(TASKS),
+                "data": values,
+                "model": values,
+                "train": values,
+            },
+        ),
+    )
+)
 def test_saved_configurations(tmp_path, task, saved):
     spec = get_task(task)
     try:
@@ -145,8 +176,15 @@ def test_config_json_bytes(tmp_path, data):
 @pytest.fixture(scope="module")
 def checkpoint_bytes(tmp_path_factory) -> bytes:
     path = tmp_path_factory.mktemp("ckpt") / "last.pt"
-    save_checkpoint(path, "pos", {"config": {"model": {}}, "model": {"w": torch.randn(4, 3)},
-                                  "state": {"vocab": {"tokens": ["a"]}}})
+    save_checkpoint(
+        path,
+        "pos",
+        {
+            "config": {"model": {}},
+            "model": {"w": torch.randn(4, 3)},
+            "state": {"vocab": {"tokens": ["a"]}},
+        },
+    )
     return path.read_bytes()
 
 
@@ -182,8 +220,13 @@ def test_damaged_checkpoints(tmp_path, checkpoint_bytes, data):
 
 
 @FAST
-@given(record=st.dictionaries(st.sampled_from(["format", "version", "task", "config", "model",
-                                                "state", "x"]), values, max_size=6))
+@given(
+    record=st.dictionaries(
+        st.sampled_from(["format", "version", "task", "config", "model", "state", "x"]),
+        values,
+        max_size=6,
+    )
+)
 def test_checkpoint_dicts(tmp_path, record):
     path = tmp_path / "c.pt"
     torch.save(record, path)

@@ -21,8 +21,11 @@ def test_a_new_folder_is_made(tmp_path):
 @pytest.mark.parametrize("make", ["file", "below_file", "too_long"])
 def test_unusable_paths_are_one_line_errors(tmp_path, make):
     (tmp_path / "f").write_text("mine")
-    run = {"file": tmp_path / "f", "below_file": tmp_path / "f" / "run",
-           "too_long": tmp_path / ("x" * 300)}[make]
+    run = {
+        "file": tmp_path / "f",
+        "below_file": tmp_path / "f" / "run",
+        "too_long": tmp_path / ("x" * 300),
+    }[make]
     with pytest.raises(ConfigError) as caught:
         prepare_run_dir(run, resume=False, say=quiet)
     assert len(str(caught.value).splitlines()) == 1

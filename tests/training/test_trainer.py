@@ -117,8 +117,9 @@ def test_too_few_examples_for_the_processes_is_a_config_error(make_examples):
         )
 
 
-def test_sigterm_stops_like_ctrl_c(tmp_path, tiny_config, adapter, fresh_trainer, make_examples,
-                                   capsys):
+def test_sigterm_stops_like_ctrl_c(
+    tmp_path, tiny_config, adapter, fresh_trainer, make_examples, capsys
+):
     import os
     import signal
 

@@ -15,8 +15,9 @@ from lstmlab.data.registry import DATASETS, MIRROR_ENV_VAR, locate
 from lstmlab.data.tagged import read_brown, read_conll
 from lstmlab.errors import DataError
 
-DATA_DIR_HELP = ("data root (default: $LSTMLAB_DATA, else $XDG_CACHE_HOME/lstmlab or "
-                 "~/.cache/lstmlab)")
+DATA_DIR_HELP = (
+    "data root (default: $LSTMLAB_DATA, else $XDG_CACHE_HOME/lstmlab or ~/.cache/lstmlab)"
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -14,15 +14,18 @@ from lstmlab.training.trainer import Trainer
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "evaluate", help="evaluate a trained run on test data or a labelled file",
+        "evaluate",
+        help="evaluate a trained run on test data or a labelled file",
         description="Evaluate the best checkpoint of RUN_DIR. Sentiment files hold "
-                    "'pos<TAB>text' lines; POS files are CoNLL or 'word tag' columns, or "
-                    "CoNLL-U.",
+        "'pos<TAB>text' lines; POS files are CoNLL or 'word tag' columns, or "
+        "CoNLL-U.",
     )
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     parser.add_argument("--file", type=Path, help="labelled data to evaluate on (default: test)")
-    parser.add_argument("--data-dir", help="data root (default $LSTMLAB_DATA, else "
-                        "$XDG_CACHE_HOME/lstmlab or ~/.cache/lstmlab)")
+    parser.add_argument(
+        "--data-dir",
+        help="data root (default $LSTMLAB_DATA, else $XDG_CACHE_HOME/lstmlab or ~/.cache/lstmlab)",
+    )
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.set_defaults(func=run_evaluate)
 
@@ -36,8 +39,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     else:
         prepared = spec.prepare(config, args.data_dir)
         if prepared.state != state:
-            raise CheckpointError(f"the data under the data root no longer gives {args.run_dir}'s "
-                                  "vocabulary; evaluate with --file instead")
+            raise CheckpointError(
+                f"the data under the data root no longer gives {args.run_dir}'s "
+                "vocabulary; evaluate with --file instead"
+            )
         examples, source = prepared.test, "test split"
     device = next(model.parameters()).device
     trainer = Trainer(model, spec, config, None, device=device)

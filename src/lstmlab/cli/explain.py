@@ -75,8 +75,10 @@ def run_explain(args: argparse.Namespace) -> int:
     sequence = read_sequence(args.sequence) if args.sequence is not None else None
     input_size = _input_size(args.input_size, sequence)
     if not 1 <= args.hidden_size <= MAX_SIZE:
-        raise ConfigError(f"--hidden-size must be between 1 and {MAX_SIZE} (a table row per "
-                          f"unit), got {args.hidden_size}")
+        raise ConfigError(
+            f"--hidden-size must be between 1 and {MAX_SIZE} (a table row per "
+            f"unit), got {args.hidden_size}"
+        )
     if not -(2**63) <= args.seed < 2**64:
         raise ConfigError(f"--seed must fit in 64 bits, got {args.seed}")
     torch_lstm = build_worked_example(input_size, args.hidden_size, args.seed)
@@ -157,9 +159,7 @@ def _read_csv(text: str, path: Path) -> list[list[float]]:
         try:
             rows.append([float(value) for value in row])
         except ValueError:
-            raise DataError(
-                f"{path}:{line_number}: not a row of numbers: {quote(line)}"
-            ) from None
+            raise DataError(f"{path}:{line_number}: not a row of numbers: {quote(line)}") from None
     return _validated(rows, str(path), DataError)
 
 
@@ -189,8 +189,10 @@ def _input_size(requested: int | None, sequence: list[list[float]] | None) -> in
         return requested or len(CLASSIC_SEQUENCE[0])
     width = len(sequence[0])
     if width > MAX_SIZE or len(sequence) > MAX_STEPS:
-        raise ConfigError(f"the sequence has {len(sequence)} steps of {width} values; explain "
-                          f"shows at most {MAX_STEPS} steps of {MAX_SIZE}")
+        raise ConfigError(
+            f"the sequence has {len(sequence)} steps of {width} values; explain "
+            f"shows at most {MAX_STEPS} steps of {MAX_SIZE}"
+        )
     if requested is not None and requested != width:
         raise ConfigError(
             f"the sequence has {width} values per step but --input-size is {requested}"
@@ -257,5 +259,9 @@ def plot_gates(gates: LSTMGates, path: Path) -> None:
     """Heatmaps of c, h, i, f, g, o (units x time steps), one panel each, saved as PNG."""
     from lstmlab.inspect.heatmap import plot_heatmaps
 
-    plot_heatmaps(gates, [f"t={t}" for t in range(gates.h.size(0))], path,
-                  "the worked example: every gate and state")
+    plot_heatmaps(
+        gates,
+        [f"t={t}" for t in range(gates.h.size(0))],
+        path,
+        "the worked example: every gate and state",
+    )

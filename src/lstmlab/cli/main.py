@@ -69,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         if not _out_of_memory(error):
             raise
         first_line = (str(error).strip().splitlines() or ["MemoryError"])[0][:200]
-        print(f"lstmlab: error: out of memory; choose smaller sizes ({first_line})",
-              file=sys.stderr)
+        print(
+            f"lstmlab: error: out of memory; choose smaller sizes ({first_line})", file=sys.stderr
+        )
         return 2
     finally:
         if previous is not None:
@@ -93,8 +94,11 @@ def _handle_sigterm_like_ctrl_c() -> Any:
 def _out_of_memory(error: BaseException) -> bool:
     """Whether ``error`` is an allocation failure (a size too large for this machine)."""
     text = str(error)
-    return isinstance(error, MemoryError) or "can't allocate memory" in text or (
-        "out of memory" in text.lower())
+    return (
+        isinstance(error, MemoryError)
+        or "can't allocate memory" in text
+        or ("out of memory" in text.lower())
+    )
 
 
 if __name__ == "__main__":

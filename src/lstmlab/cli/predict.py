@@ -18,8 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         if not task.predict_command:
             continue
         parser = subparsers.add_parser(
-            task.predict_command, help=task.predict_help, description=task.predict_help + (
-                "; texts come from the arguments, --file (one a line) or standard input."))
+            task.predict_command,
+            help=task.predict_help,
+            description=task.predict_help
+            + ("; texts come from the arguments, --file (one a line) or standard input."),
+        )
         parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
         parser.add_argument("texts", nargs="*", metavar="TEXT")
         parser.add_argument("--file", type=Path, help="read one text a line from FILE")
@@ -63,7 +66,8 @@ def run_predict(args: argparse.Namespace) -> int:
     if trained.task != spec.name:
         other = get_task(trained.task)
         hint = f"; use `lstmlab {other.predict_command}`" if other.predict_command else ""
-        raise ConfigError(f"{args.run_dir} is a run of the {trained.task!r} task, not "
-                          f"{spec.name!r}{hint}")
+        raise ConfigError(
+            f"{args.run_dir} is a run of the {trained.task!r} task, not {spec.name!r}{hint}"
+        )
     spec.run_predict(trained, read_texts(args, allow_empty=spec.empty_text_allowed), args)
     return 0

@@ -15,25 +15,45 @@ from lstmlab.training.task import Task
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "train", help="train a model (" + ", ".join(t.name for t in all_tasks()) + ")",
+        "train",
+        help="train a model (" + ", ".join(t.name for t in all_tasks()) + ")",
         description="Train a model; results, plots and checkpoints go into a run folder.",
     )
     tasks = parser.add_subparsers(dest="task", metavar="TASK", required=True)
     for task in all_tasks():
-        sub = tasks.add_parser(task.name, help=task.help, description=task.help,
-                               epilog=settings_help(task),
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub = tasks.add_parser(
+            task.name,
+            help=task.help,
+            description=task.help,
+            epilog=settings_help(task),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         presets = ", ".join(preset_names(task.name)) or "none shipped"
-        sub.add_argument("--preset", help=f"preset name ({presets}), a TOML file, or a run's "
-                                          "config.json")
-        sub.add_argument("--set", dest="overrides", action="append", default=[],
-                         metavar="SECTION.KEY=VALUE", help="override one setting (repeatable)")
-        sub.add_argument("--out", type=Path,
-                         help="run folder (default runs/<task>-<preset>-<time>)")
-        sub.add_argument("--resume", type=Path, metavar="RUN_DIR",
-                         help="continue an interrupted run from its last.pt")
-        sub.add_argument("--data-dir", help="data root (default $LSTMLAB_DATA, else "
-                         "$XDG_CACHE_HOME/lstmlab or ~/.cache/lstmlab)")
+        sub.add_argument(
+            "--preset", help=f"preset name ({presets}), a TOML file, or a run's config.json"
+        )
+        sub.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="SECTION.KEY=VALUE",
+            help="override one setting (repeatable)",
+        )
+        sub.add_argument(
+            "--out", type=Path, help="run folder (default runs/<task>-<preset>-<time>)"
+        )
+        sub.add_argument(
+            "--resume",
+            type=Path,
+            metavar="RUN_DIR",
+            help="continue an interrupted run from its last.pt",
+        )
+        sub.add_argument(
+            "--data-dir",
+            help="data root (default $LSTMLAB_DATA, else "
+            "$XDG_CACHE_HOME/lstmlab or ~/.cache/lstmlab)",
+        )
         sub.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
         sub.add_argument("--threads", type=int, help="CPU threads for torch")
         task.add_train_arguments(sub)
@@ -43,8 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def settings_help(task: Task) -> str:
     """The task's settings and their defaults, for ``lstmlab train TASK --help``."""
     lines = ["settings (--set SECTION.KEY=VALUE; defaults shown):"]
-    for section, cls in (("data", task.data_cls), ("model", task.model_cls),
-                         ("train", TrainConfig)):
+    for section, cls in (
+        ("data", task.data_cls),
+        ("model", task.model_cls),
+        ("train", TrainConfig),
+    ):
         defaults = cls()
         items = [f"{f.name}={getattr(defaults, f.name)!r}" for f in dataclasses.fields(cls)]
         lines.append(f"  {section}: " + ", ".join(items))
@@ -66,11 +89,14 @@ def run_train(args: argparse.Namespace) -> int:
     overrides = [*args.overrides, *common_overrides(args), *spec.train_overrides(args)]
     if args.resume:
         if args.preset or any(parse_override(o)[0] != "train" for o in overrides):
-            raise ConfigError("--resume continues the saved configuration; only train.* "
-                              "settings (e.g. train.epochs) may be changed")
+            raise ConfigError(
+                "--resume continues the saved configuration; only train.* "
+                "settings (e.g. train.epochs) may be changed"
+            )
         saved = read_run_config(spec, args.resume)
-        config = resolve_config(spec.name, spec.data_cls, spec.model_cls, None, overrides,
-                                base=saved.to_dict())
+        config = resolve_config(
+            spec.name, spec.data_cls, spec.model_cls, None, overrides, base=saved.to_dict()
+        )
         run_dir = args.resume
     else:
         config = resolve_config(spec.name, spec.data_cls, spec.model_cls, args.preset, overrides)

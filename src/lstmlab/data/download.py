@@ -71,8 +71,10 @@ def fetch(
         probe.touch()  # a read-only data root fails here, before anything is downloaded
         probe.unlink()
     except OSError as error:
-        raise DataError(f"cannot write into {dest.parent}: {os_reason(error)}; choose another "
-                        "data root with --data-dir or $LSTMLAB_DATA") from None
+        raise DataError(
+            f"cannot write into {dest.parent}: {os_reason(error)}; choose another "
+            "data root with --data-dir or $LSTMLAB_DATA"
+        ) from None
     digest = ""
 
     def verify(tmp: Path) -> None:

@@ -108,8 +108,9 @@ def load_imdb_encoded(
     arrays = load_arrays(cache_path)
     if arrays is None:
         reviews = read_imdb_splits(source, splits, check_sizes=check_sizes, progress=progress)
-        arrays = _encode(reviews, tokenize, min_freq, max_size, progress, vocab_splits, vocab,
-                         specials)
+        arrays = _encode(
+            reviews, tokenize, min_freq, max_size, progress, vocab_splits, vocab, specials
+        )
         save_arrays(cache_path, arrays)
     return _from_arrays(arrays, splits)
 
@@ -130,8 +131,12 @@ def _encode(
         bar = tqdm(reviews[split], desc=f"tokenizing {split}", disable=not progress, leave=False)
         tokens[split] = [tokenize(review.text) for review in bar]
     if vocab is None:
-        vocab = Vocab.build(chain.from_iterable(tokens[s] for s in vocab_splits),
-                            min_freq=min_freq, max_size=max_size, specials=specials)
+        vocab = Vocab.build(
+            chain.from_iterable(tokens[s] for s in vocab_splits),
+            min_freq=min_freq,
+            max_size=max_size,
+            specials=specials,
+        )
     arrays = {"vocab": np.array(json.dumps(vocab.to_dict()))}
     for split in reviews:
         encoded = [vocab.encode(t) for t in tokens[split]]

@@ -36,6 +36,7 @@ def data_root(data_dir: str | os.PathLike[str] | None = None) -> Path:
 def check_data_root(root: Path) -> Path:
     """``root``, unless it exists and is not a folder (DataError saying so)."""
     if root.exists() and not root.is_dir():
-        raise DataError(f"the data root {root} is a file, not a folder; check --data-dir or "
-                        f"${DATA_ENV_VAR}")
+        raise DataError(
+            f"the data root {root} is a file, not a folder; check --data-dir or ${DATA_ENV_VAR}"
+        )
     return root

@@ -39,8 +39,16 @@ class TokenStream(Dataset):
         shuffle: shuffle the documents each epoch (seeded by ``seed`` and the epoch).
     """
 
-    def __init__(self, documents: Sequence[Tensor], boundary: int, rows: int, bptt: int, *,
-                 shuffle: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self,
+        documents: Sequence[Tensor],
+        boundary: int,
+        rows: int,
+        bptt: int,
+        *,
+        shuffle: bool = False,
+        seed: int = 0,
+    ) -> None:
         if rows < 1 or bptt < 1:
             raise ValueError(f"rows and bptt must be >= 1, got {rows} and {bptt}")
         self.documents = documents
@@ -79,8 +87,11 @@ class TokenStream(Dataset):
         start = window * self.bptt
         stop = min(start + self.bptt, self.strip_length)
         strip = self.strips[row]
-        return {"ids": strip[start:stop], "targets": strip[start + 1 : stop + 1],
-                "reset": int(window == 0)}
+        return {
+            "ids": strip[start:stop],
+            "targets": strip[start + 1 : stop + 1],
+            "reset": int(window == 0),
+        }
 
 
 class StreamBatchSampler(Sampler[list[int]]):
@@ -88,8 +99,9 @@ class StreamBatchSampler(Sampler[list[int]]):
 
     def __init__(self, stream: TokenStream, num_replicas: int = 1, rank: int = 0) -> None:
         if stream.rows < num_replicas:
-            raise ValueError(f"a batch of {stream.rows} rows cannot be shared by "
-                             f"{num_replicas} processes")
+            raise ValueError(
+                f"a batch of {stream.rows} rows cannot be shared by {num_replicas} processes"
+            )
         self.stream = stream
         self.num_replicas = num_replicas
         self.rank = rank

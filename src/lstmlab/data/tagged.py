@@ -75,8 +75,9 @@ _END = "end"  # ends the current sentence, as a blank line does (``-DOCSTART-``)
 LineParser = Callable[[str, str], tuple[str, str] | str]
 
 
-def _token_line_sentences(path: Path, parse: LineParser,
-                          finish: Callable[[str], None] | None = None) -> list[TaggedSentence]:
+def _token_line_sentences(
+    path: Path, parse: LineParser, finish: Callable[[str], None] | None = None
+) -> list[TaggedSentence]:
     """Sentences from a one-token-a-line file: a blank line ends a sentence.
 
     ``parse(line, where)`` turns every other line into ``(word, tag)``, :data:`_SKIP` or
@@ -118,8 +119,9 @@ def _read_columns(path: Path, word_column: int, tag_column: int, n_columns: int 
             return _END
         if len(fields) < needed or (n_columns is not None and len(fields) != n_columns):
             expected = f"{n_columns}" if n_columns is not None else f"at least {needed}"
-            raise DataError(f"{where}: expected {expected} columns, found {len(fields)}: "
-                            f"{quote(line.rstrip())}")
+            raise DataError(
+                f"{where}: expected {expected} columns, found {len(fields)}: {quote(line.rstrip())}"
+            )
         return fields[word_column], fields[tag_column]
 
     return _token_line_sentences(path, parse)
@@ -150,14 +152,16 @@ def read_conllu(path: PathLike, tag: str = "upos") -> list[TaggedSentence]:
             return _SKIP
         fields = line.split("\t")  # FORM may hold spaces ("New York" in some treebanks)
         if len(fields) != 10:
-            raise DataError(f"{where}: expected 10 tab-separated fields, found {len(fields)}: "
-                            f"{quote(line)}")
+            raise DataError(
+                f"{where}: expected 10 tab-separated fields, found {len(fields)}: {quote(line)}"
+            )
         if not ids.is_word(fields[0], where):
             return _SKIP
         if fields[tag_field] == "_":
-            raise DataError(f"{where}: the word {quote(fields[1])} has no {tag.upper()} tag "
-                            "('_')" + ("; data.conllu_tag=upos reads the UPOS column"
-                                       if tag == "xpos" else ""))
+            raise DataError(
+                f"{where}: the word {quote(fields[1])} has no {tag.upper()} tag "
+                "('_')" + ("; data.conllu_tag=upos reads the UPOS column" if tag == "xpos" else "")
+            )
         return fields[1], fields[tag_field]
 
     return _token_line_sentences(Path(path), parse, ids.finish)
@@ -179,8 +183,10 @@ class _ConlluIds:
         """True for a word id; False for a token or node id to skip; DataError if wrong."""
         if _CONLLU_WORD_ID.fullmatch(text):
             if int(text) != self.next_word:
-                raise DataError(f"{where}: word id {text} out of order (expected "
-                                f"{self.next_word}: ids count 1, 2, 3, ... in each sentence)")
+                raise DataError(
+                    f"{where}: word id {text} out of order (expected "
+                    f"{self.next_word}: ids count 1, 2, 3, ... in each sentence)"
+                )
             self.next_word += 1
             return True
         if not _CONLLU_SKIPPED_ID.fullmatch(text):
@@ -188,19 +194,22 @@ class _ConlluIds:
         if "-" in text:
             first, last = (int(part) for part in text.split("-"))
             if first != self.next_word or last <= first:
-                raise DataError(f"{where}: multi-word token {text} must span words "
-                                f"{self.next_word} to a later one")
+                raise DataError(
+                    f"{where}: multi-word token {text} must span words "
+                    f"{self.next_word} to a later one"
+                )
             self.range_end = last
         elif int(text.split(".")[0]) != self.next_word - 1:
-            raise DataError(f"{where}: empty node {text} must follow word "
-                            f"{self.next_word - 1}")
+            raise DataError(f"{where}: empty node {text} must follow word {self.next_word - 1}")
         return False
 
     def finish(self, where: str) -> None:
         """End of a sentence: every multi-word token must lie within it; start the next."""
         if self.range_end >= self.next_word:
-            raise DataError(f"{where}: a multi-word token of the sentence ending here reaches "
-                            f"word {self.range_end}, but the sentence has {self.next_word - 1}")
+            raise DataError(
+                f"{where}: a multi-word token of the sentence ending here reaches "
+                f"word {self.range_end}, but the sentence has {self.next_word - 1}"
+            )
         self.next_word, self.range_end = 1, 0
 
 
@@ -222,8 +231,16 @@ def read_universal_map(map_zip: PathLike) -> dict[str, str]:
 
 
 # What a corrupt, foreign or unreadable zip file raises while it is read.
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeDecodeError, OSError,
-               EOFError, zlib.error, NotImplementedError, ValueError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    UnicodeDecodeError,
+    OSError,
+    EOFError,
+    zlib.error,
+    NotImplementedError,
+    ValueError,
+)
 
 
 def _reason(error: Exception) -> str:
@@ -304,20 +321,23 @@ def sniff_format(path: PathLike) -> str:
         if not fields or fields[0] == DOCSTART or line.startswith("#"):
             continue
         tab_fields = line.rstrip("\r\n").split("\t")
-        if len(tab_fields) == 10 and (_CONLLU_WORD_ID.fullmatch(tab_fields[0])
-                                      or _CONLLU_SKIPPED_ID.fullmatch(tab_fields[0])):
+        if len(tab_fields) == 10 and (
+            _CONLLU_WORD_ID.fullmatch(tab_fields[0]) or _CONLLU_SKIPPED_ID.fullmatch(tab_fields[0])
+        ):
             return "conllu"
         if len(fields) == 2:
             return "two_column"
         if len(fields) >= 3:
             return "conll"
-        raise DataError(f"{place(path, number)}: cannot tell the format from "
-                        f"{quote(line.rstrip())}")
+        raise DataError(
+            f"{place(path, number)}: cannot tell the format from {quote(line.rstrip())}"
+        )
     raise DataError(f"{path}: has no tokens")
 
 
-def read_tagged_file(path: PathLike, fmt: str = "auto", *, column: int = 1,
-                     conllu_tag: str = "upos") -> list[TaggedSentence]:
+def read_tagged_file(
+    path: PathLike, fmt: str = "auto", *, column: int = 1, conllu_tag: str = "upos"
+) -> list[TaggedSentence]:
     """Read ``path`` in format ``fmt`` (one of :data:`FORMATS`, or ``"auto"`` to sniff it).
 
     ``column`` is the tag column of a ``conll`` file (see :func:`read_conll`);

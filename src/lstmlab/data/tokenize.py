@@ -66,8 +66,10 @@ def sentence_batch(sentences: str | list[str] | list[list[str]]) -> tuple[list[l
     strings is a list of sentences when one of them holds a space, else one sentence's words.
     """
     one = isinstance(sentences, str) or (
-        bool(sentences) and all(isinstance(w, str) for w in sentences)
-        and not any(" " in str(item).strip() for item in sentences))
+        bool(sentences)
+        and all(isinstance(w, str) for w in sentences)
+        and not any(" " in str(item).strip() for item in sentences)
+    )
     batch = [sentences] if one else list(sentences)
     return [split_words(s) if isinstance(s, str) else list(s) for s in batch], one
 

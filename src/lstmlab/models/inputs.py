@@ -29,8 +29,9 @@ def check_ids_and_lengths(ids: Tensor, lengths: Tensor) -> None:
 
 def capturing_graph() -> bool:
     """Whether torch.export, torch.compile, the ONNX exporter or jit.trace is running."""
-    return bool(torch.compiler.is_compiling() or torch.jit.is_tracing()
-                or torch.onnx.is_in_onnx_export())
+    return bool(
+        torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
+    )
 
 
 def check_positive(**values: int) -> None:
@@ -53,9 +54,13 @@ def check_padding_idx(padding_idx: int | None, vocab_size: int) -> None:
         raise ValueError(f"padding_idx must be in [0, {vocab_size}), got {padding_idx}")
 
 
-def validate_settings(config: object, *, sizes: tuple[str, ...] = (),
-                      rates: tuple[str, ...] = (),
-                      choices: dict[str, tuple[str, ...]] | None = None) -> None:
+def validate_settings(
+    config: object,
+    *,
+    sizes: tuple[str, ...] = (),
+    rates: tuple[str, ...] = (),
+    choices: dict[str, tuple[str, ...]] | None = None,
+) -> None:
     """ConfigError naming the first ``model.*`` setting of ``config`` that is out of range.
 
     ``sizes`` must be >= 1, ``rates`` (dropouts) in [0, 1), and each ``choices`` setting one

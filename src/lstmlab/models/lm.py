@@ -47,11 +47,16 @@ class LanguageModelConfig:
     tie_weights: bool = True  # full softmax: output weight = input embedding
 
     def validate(self) -> None:
-        validate_settings(self, sizes=("embedding_dim", "hidden_size", "num_layers"),
-                          rates=("dropout",), choices={"cell": CELLS, "softmax": SOFTMAXES})
+        validate_settings(
+            self,
+            sizes=("embedding_dim", "hidden_size", "num_layers"),
+            rates=("dropout",),
+            choices={"cell": CELLS, "softmax": SOFTMAXES},
+        )
         cutoffs = self.cutoffs
         if not all(isinstance(c, int) and c > 0 for c in cutoffs) or cutoffs != sorted(
-                set(cutoffs)):
+            set(cutoffs)
+        ):
             raise ConfigError(f"model.cutoffs must be increasing positive integers, got {cutoffs}")
 
 
@@ -67,33 +72,53 @@ class LanguageModel(nn.Module):
         tie_weights: with the full softmax, share the embedding as the output weight.
     """
 
-    def __init__(self, vocab_size: int, *, embedding_dim: int = 256, hidden_size: int = 512,
-                 num_layers: int = 1, dropout: float = 0.1, cell: str = "lstm",
-                 softmax: str = "adaptive", cutoffs: list[int] | None = None,
-                 tie_weights: bool = True) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        *,
+        embedding_dim: int = 256,
+        hidden_size: int = 512,
+        num_layers: int = 1,
+        dropout: float = 0.1,
+        cell: str = "lstm",
+        softmax: str = "adaptive",
+        cutoffs: list[int] | None = None,
+        tie_weights: bool = True,
+    ) -> None:
         super().__init__()
-        check_positive(vocab_size=vocab_size, embedding_dim=embedding_dim,
-                       hidden_size=hidden_size, num_layers=num_layers)
+        check_positive(
+            vocab_size=vocab_size,
+            embedding_dim=embedding_dim,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+        )
         check_probability(dropout=dropout)
         if softmax not in SOFTMAXES:
             raise ValueError(f"unknown softmax {softmax!r}; choose one of {', '.join(SOFTMAXES)}")
         self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
         self.dropout = nn.Dropout(dropout)
-        self.lstm = make_rnn(cell, input_size=embedding_dim, hidden_size=hidden_size,
-                             num_layers=num_layers, batch_first=True,
-                             dropout=dropout if num_layers > 1 else 0.0)
+        self.lstm = make_rnn(
+            cell,
+            input_size=embedding_dim,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
         # The features that enter the softmax have the embedding's size, so that the
         # full softmax can share the embedding, and adaptive clusters stay small.
-        self.projection = (nn.Linear(hidden_size, embedding_dim)
-                           if hidden_size != embedding_dim else nn.Identity())
+        self.projection = (
+            nn.Linear(hidden_size, embedding_dim) if hidden_size != embedding_dim else nn.Identity()
+        )
         self.softmax = softmax
         if softmax == "adaptive":
             kept = [c for c in (cutoffs or []) if c < vocab_size - 1] or [vocab_size - 1]
             # Cluster i projects to embedding_dim / div**(i+1) features: keep at least one.
             div_value = next(d for d in (4.0, 2.0, 1.0) if embedding_dim // d ** len(kept) >= 1)
-            self.output = nn.AdaptiveLogSoftmaxWithLoss(embedding_dim, vocab_size, cutoffs=kept,
-                                                        div_value=div_value)
+            self.output = nn.AdaptiveLogSoftmaxWithLoss(
+                embedding_dim, vocab_size, cutoffs=kept, div_value=div_value
+            )
         else:
             self.output = nn.Linear(embedding_dim, vocab_size)
             if tie_weights:
@@ -102,13 +127,21 @@ class LanguageModel(nn.Module):
 
     @classmethod
     def from_config(cls, config: LanguageModelConfig, vocab_size: int) -> LanguageModel:
-        return cls(vocab_size, embedding_dim=config.embedding_dim,
-                   hidden_size=config.hidden_size, num_layers=config.num_layers,
-                   dropout=config.dropout, cell=config.cell, softmax=config.softmax,
-                   cutoffs=list(config.cutoffs), tie_weights=config.tie_weights)
+        return cls(
+            vocab_size,
+            embedding_dim=config.embedding_dim,
+            hidden_size=config.hidden_size,
+            num_layers=config.num_layers,
+            dropout=config.dropout,
+            cell=config.cell,
+            softmax=config.softmax,
+            cutoffs=list(config.cutoffs),
+            tie_weights=config.tie_weights,
+        )
 
-    def forward(self, ids: Tensor, state: State | None = None,
-                reset: Tensor | None = None) -> tuple[Tensor, State]:
+    def forward(
+        self, ids: Tensor, state: State | None = None, reset: Tensor | None = None
+    ) -> tuple[Tensor, State]:
         """Features for predicting each next word.
 
         Args:

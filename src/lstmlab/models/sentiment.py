@@ -65,15 +65,21 @@ class SentimentClassifierConfig:
     freeze_embeddings: bool = False  # keep the (pretrained) embedding fixed in training
 
     def validate(self) -> None:
-        validate_settings(self, sizes=("embedding_dim", "hidden_size", "num_layers"),
-                          rates=("dropout", "embedding_dropout"),
-                          choices={"pooling": POOLINGS, "cell": CELLS})
+        validate_settings(
+            self,
+            sizes=("embedding_dim", "hidden_size", "num_layers"),
+            rates=("dropout", "embedding_dropout"),
+            choices={"pooling": POOLINGS, "cell": CELLS},
+        )
         if self.init_from and self.pretrained_vectors:
-            raise ConfigError("model.init_from and model.pretrained_vectors both set the "
-                              "embedding; choose one")
+            raise ConfigError(
+                "model.init_from and model.pretrained_vectors both set the embedding; choose one"
+            )
         if self.freeze_embeddings and not (self.pretrained_vectors or self.init_from):
-            raise ConfigError("model.freeze_embeddings keeps a pretrained embedding fixed; "
-                              "set model.pretrained_vectors (or model.init_from) too")
+            raise ConfigError(
+                "model.freeze_embeddings keeps a pretrained embedding fixed; "
+                "set model.pretrained_vectors (or model.init_from) too"
+            )
 
 
 class SentimentClassifier(nn.Module):
@@ -146,8 +152,9 @@ class SentimentClassifier(nn.Module):
         self.classifier = nn.Linear(feature_size, num_classes)
 
     @classmethod
-    def from_config(cls, config: SentimentClassifierConfig, vocab_size: int,
-                    num_classes: int = 2) -> SentimentClassifier:
+    def from_config(
+        cls, config: SentimentClassifierConfig, vocab_size: int, num_classes: int = 2
+    ) -> SentimentClassifier:
         """The classifier ``config`` describes (its fields are the constructor's arguments)."""
         settings = dataclasses.asdict(config)
         for name in ("init_from", "pretrained_vectors", "freeze_embeddings"):
@@ -156,8 +163,10 @@ class SentimentClassifier(nn.Module):
 
     def param_groups(self) -> list[list[nn.Parameter]]:
         """Bottom to top: embedding, each LSTM layer, classifier (for fine-tuning)."""
-        layers = [[p for name, p in self.lstm.named_parameters() if f"_l{k}" in name]
-                  for k in range(self.lstm.num_layers)]
+        layers = [
+            [p for name, p in self.lstm.named_parameters() if f"_l{k}" in name]
+            for k in range(self.lstm.num_layers)
+        ]
         return [list(self.embedding.parameters()), *layers, list(self.classifier.parameters())]
 
     def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:

@@ -59,12 +59,16 @@ class SequenceTaggerConfig:
 
     def validate(self) -> None:
         validate_settings(
-            self, sizes=("word_dim", "char_dim", "char_hidden", "hidden_size", "num_layers"),
+            self,
+            sizes=("word_dim", "char_dim", "char_hidden", "hidden_size", "num_layers"),
             rates=("dropout", "word_dropout"),
-            choices={"char_encoder": CHAR_ENCODERS, "cell": CELLS})
+            choices={"char_encoder": CHAR_ENCODERS, "cell": CELLS},
+        )
         if self.freeze_embeddings and not self.pretrained_vectors:
-            raise ConfigError("model.freeze_embeddings keeps pretrained vectors fixed; set "
-                              "model.pretrained_vectors too")
+            raise ConfigError(
+                "model.freeze_embeddings keeps pretrained vectors fixed; set "
+                "model.pretrained_vectors too"
+            )
 
 
 class SequenceTagger(nn.Module):
@@ -170,18 +174,34 @@ class SequenceTagger(nn.Module):
         self.crf = CRF(num_tags) if use_crf else None
 
     @classmethod
-    def from_config(cls, config: SequenceTaggerConfig, vocab_size: int, num_tags: int, *,
-                    char_vocab_size: int, num_casing: int, unk_index: int) -> SequenceTagger:
+    def from_config(
+        cls,
+        config: SequenceTaggerConfig,
+        vocab_size: int,
+        num_tags: int,
+        *,
+        char_vocab_size: int,
+        num_casing: int,
+        unk_index: int,
+    ) -> SequenceTagger:
         """The tagger ``config`` describes, for vocabularies of the given sizes."""
         use_chars = config.char_encoder != "none"
         return cls(
-            vocab_size, num_tags, word_dim=config.word_dim,
-            char_vocab_size=char_vocab_size if use_chars else 0, char_dim=config.char_dim,
+            vocab_size,
+            num_tags,
+            word_dim=config.word_dim,
+            char_vocab_size=char_vocab_size if use_chars else 0,
+            char_dim=config.char_dim,
             char_encoder=config.char_encoder if use_chars else "cnn",
-            char_hidden=config.char_hidden, num_casing=num_casing if config.casing else 0,
-            hidden_size=config.hidden_size, num_layers=config.num_layers,
-            dropout=config.dropout, word_dropout=config.word_dropout, unk_index=unk_index,
-            use_crf=config.use_crf, cell=config.cell,
+            char_hidden=config.char_hidden,
+            num_casing=num_casing if config.casing else 0,
+            hidden_size=config.hidden_size,
+            num_layers=config.num_layers,
+            dropout=config.dropout,
+            word_dropout=config.word_dropout,
+            unk_index=unk_index,
+            use_crf=config.use_crf,
+            cell=config.cell,
         )
 
     def forward(

@@ -65,15 +65,21 @@ class LmData:
 
     def validate(self) -> None:
         check(self.corpus in CORPORA, f"data.corpus must be one of {', '.join(CORPORA)}")
-        check(self.corpus != "files" or bool(self.train_file and self.valid_file),
-              "data.corpus 'files' needs --train FILE and --valid FILE")
-        check(self.documents in DOCUMENT_MODES,
-              f"data.documents must be one of {', '.join(DOCUMENT_MODES)}")
+        check(
+            self.corpus != "files" or bool(self.train_file and self.valid_file),
+            "data.corpus 'files' needs --train FILE and --valid FILE",
+        )
+        check(
+            self.documents in DOCUMENT_MODES,
+            f"data.documents must be one of {', '.join(DOCUMENT_MODES)}",
+        )
         check(self.tokenizer in TOKENIZERS, f"data.tokenizer must be one of {sorted(TOKENIZERS)}")
         check(self.min_freq >= 1, "data.min_freq must be >= 1")
-        check(self.max_size == 0 or self.max_size > len(DEFAULT_SPECIALS),
-              f"data.max_size must be 0 (no limit) or more than {len(DEFAULT_SPECIALS)} "
-              "(<pad> and <unk> count)")
+        check(
+            self.max_size == 0 or self.max_size > len(DEFAULT_SPECIALS),
+            f"data.max_size must be 0 (no limit) or more than {len(DEFAULT_SPECIALS)} "
+            "(<pad> and <unk> count)",
+        )
         check(0 < self.val_fraction < 0.5, "data.val_fraction must be in (0, 0.5)")
         check(self.bptt >= 1, "data.bptt must be >= 1")
         check(self.max_documents >= 0, "data.max_documents must be >= 0")
@@ -99,8 +105,9 @@ class LanguageModelTask(Task):
         else:
             vocab, train, val, test = _file_documents(cfg)
         if 0 < cfg.max_documents < len(train):  # a seeded subset, for a smaller budget
-            keep = torch.randperm(len(train), generator=torch.Generator().manual_seed(
-                config.train.seed))[: cfg.max_documents]
+            keep = torch.randperm(
+                len(train), generator=torch.Generator().manual_seed(config.train.seed)
+            )[: cfg.max_documents]
             train = [train[i] for i in sorted(keep.tolist())]
         bptt = cfg.bptt
         tokens = sum(len(d) for d in train)
@@ -109,17 +116,28 @@ class LanguageModelTask(Task):
             val=[{"ids": d, "bptt": bptt} for d in val],
             test=[{"ids": d, "bptt": bptt} for d in test],
             state={"vocab": vocab.to_dict()},
-            info={"train documents": len(train), "train tokens": tokens,
-                  "validation documents": len(val), "test documents": len(test),
-                  "vocabulary": len(vocab)},
+            info={
+                "train documents": len(train),
+                "train tokens": tokens,
+                "validation documents": len(val),
+                "test documents": len(test),
+                "vocabulary": len(vocab),
+            },
         )
 
     def build_model(self, config: RunConfig, state: dict[str, Any]) -> LanguageModel:
         return LanguageModel.from_config(config.model, len(state["vocab"]["tokens"]))
 
-    def make_loader(self, examples: list[Example], batch_size: int, *, shuffle: bool,
-                    seed: int, bucket: bool = True,
-                    ctx: DistContext | None = None) -> DataLoader:
+    def make_loader(
+        self,
+        examples: list[Example],
+        batch_size: int,
+        *,
+        shuffle: bool,
+        seed: int,
+        bucket: bool = True,
+        ctx: DistContext | None = None,
+    ) -> DataLoader:
         """Windows of the documents' stream, ``batch_size`` strips (see data.stream)."""
         ctx = ctx or DistContext()
         if not examples:
@@ -131,15 +149,22 @@ class LanguageModelTask(Task):
         rows = min(batch_size, max(sum(len(d) + 1 for d in documents) // (4 * bptt), 1))
         rows = max(rows - rows % ctx.world_size, ctx.world_size)
         try:
-            stream = TokenStream(documents, boundary=SPECIALS.index(EOS), rows=rows,
-                                 bptt=bptt, shuffle=shuffle, seed=seed)
+            stream = TokenStream(
+                documents,
+                boundary=SPECIALS.index(EOS),
+                rows=rows,
+                bptt=bptt,
+                shuffle=shuffle,
+                seed=seed,
+            )
             sampler = StreamBatchSampler(stream, ctx.world_size, ctx.rank)
         except ValueError as error:
             raise ConfigError(f"cannot batch the text: {error}") from None
         from lstmlab.data.batching import collate
 
-        return DataLoader(stream, batch_sampler=sampler, collate_fn=collate,
-                          generator=torch.Generator())
+        return DataLoader(
+            stream, batch_sampler=sampler, collate_fn=collate, generator=torch.Generator()
+        )
 
     def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult:
         lm = model.module if hasattr(model, "module") else model
@@ -150,42 +175,57 @@ class LanguageModelTask(Task):
         correct = 0
         if not model.training:  # next-word accuracy costs a full prediction: evaluation only
             flat = features.reshape(-1, features.size(-1))
-            correct = int((lm.predict(flat) == targets.reshape(-1))[targets.reshape(-1) != 0]
-                          .sum())
+            correct = int((lm.predict(flat) == targets.reshape(-1))[targets.reshape(-1) != 0].sum())
         return StepResult(loss_sum, units, correct)
 
     def epoch_metrics(self, totals: Totals) -> dict[str, float]:
         """Loss, perplexity = exp(mean loss per token), and next-word accuracy (evaluation)."""
-        return {"loss": totals.mean_loss, "accuracy": totals.accuracy,
-                "perplexity": math.exp(min(totals.mean_loss, 700.0))}
+        return {
+            "loss": totals.mean_loss,
+            "accuracy": totals.accuracy,
+            "perplexity": math.exp(min(totals.mean_loss, 700.0)),
+        }
 
-    def report(self, model: nn.Module, examples: list[Example], state: dict[str, Any],
-               run_dir: Path | None, device: torch.device) -> dict[str, Any]:
+    def report(
+        self,
+        model: nn.Module,
+        examples: list[Example],
+        state: dict[str, Any],
+        run_dir: Path | None,
+        device: torch.device,
+    ) -> dict[str, Any]:
         vocab = Vocab.from_dict(state["vocab"])
         tokens = sum(len(e["ids"]) for e in examples)
         unknown = sum(int((e["ids"] == vocab.unk_index).sum()) for e in examples)
         return {"tokens": tokens, "unknown_token_share": unknown / max(tokens, 1)}
 
-    def labelled_examples(self, config: RunConfig, state: dict[str, Any],
-                          path: Path) -> list[Example]:
+    def labelled_examples(
+        self, config: RunConfig, state: dict[str, Any], path: Path
+    ) -> list[Example]:
         """A text file's documents, encoded with the run's vocabulary (for ``evaluate``)."""
         vocab = Vocab.from_dict(state["vocab"])
         tokenize = get_tokenizer(config.data.tokenizer)
-        documents = [_encode(vocab, tokenize(text))
-                     for text in read_documents(path, config.data.documents)]
+        documents = [
+            _encode(vocab, tokenize(text)) for text in read_documents(path, config.data.documents)
+        ]
         return [{"ids": d, "bptt": config.data.bptt} for d in documents]
 
     def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
-        return [f"perplexity           {metrics['perplexity']:.2f}",
-                f"loss                 {metrics['loss']:.4f}",
-                f"next-word accuracy   {metrics['accuracy']:.4f}",
-                f"tokens               {metrics['tokens']:,} "
-                f"({metrics['unknown_token_share']:.1%} <unk>)"]
+        return [
+            f"perplexity           {metrics['perplexity']:.2f}",
+            f"loss                 {metrics['loss']:.4f}",
+            f"next-word accuracy   {metrics['accuracy']:.4f}",
+            f"tokens               {metrics['tokens']:,} "
+            f"({metrics['unknown_token_share']:.1%} <unk>)",
+        ]
 
     # ------------------------------------------------------------ command line
     def add_train_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--train", dest="train_file",
-                            help="your own training text (one document a line; .gz too)")
+        parser.add_argument(
+            "--train",
+            dest="train_file",
+            help="your own training text (one document a line; .gz too)",
+        )
         parser.add_argument("--valid", dest="valid_file", help="your own validation text")
         parser.add_argument("--test", dest="test_file", help="your own test text (optional)")
 
@@ -197,17 +237,29 @@ class LanguageModelTask(Task):
 
     def add_predict_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--tokens", type=int, default=50, help="words to generate (50)")
-        parser.add_argument("--temperature", type=float, default=1.0,
-                            help="sampling temperature; lower is more predictable (1.0)")
-        parser.add_argument("--top-k", type=int, default=0,
-                            help="sample among the K likeliest words only (0: all)")
+        parser.add_argument(
+            "--temperature",
+            type=float,
+            default=1.0,
+            help="sampling temperature; lower is more predictable (1.0)",
+        )
+        parser.add_argument(
+            "--top-k", type=int, default=0, help="sample among the K likeliest words only (0: all)"
+        )
         parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
 
     def run_predict(self, trained: Any, texts: list[str], args: argparse.Namespace) -> None:
         for text in texts:
-            words = generate(trained.model, trained.config, trained.state, text,
-                             tokens=args.tokens, temperature=args.temperature,
-                             top_k=args.top_k, seed=args.seed)
+            words = generate(
+                trained.model,
+                trained.config,
+                trained.state,
+                text,
+                tokens=args.tokens,
+                temperature=args.temperature,
+                top_k=args.top_k,
+                seed=args.seed,
+            )
             if args.json:
                 print(json.dumps({"prompt": text, "words": list(words)}))
                 continue
@@ -218,11 +270,28 @@ class LanguageModelTask(Task):
                 shown = shown or word
             print()
 
-    def api_generate(self, trained: Any, prompt: str = "", tokens: int = 50,
-                     temperature: float = 1.0, top_k: int = 0, seed: int = 0) -> str:
+    def api_generate(
+        self,
+        trained: Any,
+        prompt: str = "",
+        tokens: int = 50,
+        temperature: float = 1.0,
+        top_k: int = 0,
+        seed: int = 0,
+    ) -> str:
         """The prompt's tokens and ``tokens`` sampled words after them, joined by spaces."""
-        words = list(generate(trained.model, trained.config, trained.state, prompt,
-                              tokens=tokens, temperature=temperature, top_k=top_k, seed=seed))
+        words = list(
+            generate(
+                trained.model,
+                trained.config,
+                trained.state,
+                prompt,
+                tokens=tokens,
+                temperature=temperature,
+                top_k=top_k,
+                seed=seed,
+            )
+        )
         prompt_words = get_tokenizer(trained.config.data.tokenizer)(prompt)
         return " ".join([*prompt_words, *words])
 
@@ -231,18 +300,29 @@ def _encode(vocab: Vocab, tokens: list[str]) -> Tensor:
     return torch.tensor(vocab.encode(tokens), dtype=torch.long)
 
 
-def _imdb_documents(cfg: LmData, data_dir: str | None,
-                    seed: int) -> tuple[Vocab, list[Tensor], list[Tensor], list[Tensor]]:
+def _imdb_documents(
+    cfg: LmData, data_dir: str | None, seed: int
+) -> tuple[Vocab, list[Tensor], list[Tensor], list[Tensor]]:
     """IMDb train + unsup reviews (never test), a seeded share held out twice over."""
-    encoded = load_imdb_encoded(data_dir, tokenizer=cfg.tokenizer, min_freq=cfg.min_freq,
-                                max_size=cfg.max_size or None, splits=("train", "unsup"),
-                                vocab_splits=("train", "unsup"), specials=SPECIALS)
+    encoded = load_imdb_encoded(
+        data_dir,
+        tokenizer=cfg.tokenizer,
+        min_freq=cfg.min_freq,
+        max_size=cfg.max_size or None,
+        splits=("train", "unsup"),
+        vocab_splits=("train", "unsup"),
+        specials=SPECIALS,
+    )
     documents = encoded.splits["train"].ids + encoded.splits["unsup"].ids
     rest, held_out = train_val_split(len(documents), 2 * cfg.val_fraction, seed)
     half = len(held_out) // 2
     pick = documents.__getitem__
-    return (encoded.vocab, list(map(pick, rest)), list(map(pick, held_out[:half])),
-            list(map(pick, held_out[half:])))
+    return (
+        encoded.vocab,
+        list(map(pick, rest)),
+        list(map(pick, held_out[:half])),
+        list(map(pick, held_out[half:])),
+    )
 
 
 def read_documents(path: str | Path, mode: str = "lines") -> list[str]:
@@ -268,18 +348,30 @@ def read_documents(path: str | Path, mode: str = "lines") -> list[str]:
 def _file_documents(cfg: LmData) -> tuple[Vocab, list[Tensor], list[Tensor], list[Tensor]]:
     tokenize = get_tokenizer(cfg.tokenizer)
     train_tokens = [tokenize(t) for t in read_documents(cfg.train_file, cfg.documents)]
-    vocab = Vocab.build(train_tokens, min_freq=cfg.min_freq, max_size=cfg.max_size or None,
-                        specials=SPECIALS)
+    vocab = Vocab.build(
+        train_tokens, min_freq=cfg.min_freq, max_size=cfg.max_size or None, specials=SPECIALS
+    )
     valid = [_encode(vocab, tokenize(t)) for t in read_documents(cfg.valid_file, cfg.documents)]
-    test = ([_encode(vocab, tokenize(t)) for t in read_documents(cfg.test_file, cfg.documents)]
-            if cfg.test_file else valid)
+    test = (
+        [_encode(vocab, tokenize(t)) for t in read_documents(cfg.test_file, cfg.documents)]
+        if cfg.test_file
+        else valid
+    )
     return vocab, [_encode(vocab, t) for t in train_tokens], valid, test
 
 
 @torch.no_grad()
-def generate(model: LanguageModel, config: RunConfig, state: dict[str, Any], prompt: str, *,
-             tokens: int = 50, temperature: float = 1.0, top_k: int = 0,
-             seed: int = 0) -> Iterator[str]:
+def generate(
+    model: LanguageModel,
+    config: RunConfig,
+    state: dict[str, Any],
+    prompt: str,
+    *,
+    tokens: int = 50,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    seed: int = 0,
+) -> Iterator[str]:
     """Sample ``tokens`` words after ``prompt``, yielding each as soon as it is drawn.
 
     The model reads ``<eos>`` (a document start) and then the prompt's tokens (words it

@@ -66,17 +66,25 @@ class PosData:
 
     def validate(self) -> None:
         check(self.corpus in CORPORA, f"data.corpus must be one of {', '.join(CORPORA)}")
-        check(self.tagset in ("original", "universal"),
-              "data.tagset must be 'original' or 'universal'")
+        check(
+            self.tagset in ("original", "universal"),
+            "data.tagset must be 'original' or 'universal'",
+        )
         check(self.conllu_tag in CONLLU_TAGS, "data.conllu_tag must be 'upos' or 'xpos'")
         check(self.column >= 1, "data.column must be >= 1 (column 0 holds the words)")
-        check(self.corpus != "files" or bool(self.train_file and self.test_file),
-              "data.corpus 'files' needs --train FILE and --test FILE")
-        check(self.corpus == "files" or not (self.train_file or self.dev_file or self.test_file),
-              "--train/--dev/--test (data.*_file) go together: give --train FILE and "
-              "--test FILE (--dev FILE is optional), or none of them for a corpus")
-        check(0 < self.val_fraction < 1 and 0 < self.test_fraction < 1,
-              "data.val_fraction and data.test_fraction must be in (0, 1)")
+        check(
+            self.corpus != "files" or bool(self.train_file and self.test_file),
+            "data.corpus 'files' needs --train FILE and --test FILE",
+        )
+        check(
+            self.corpus == "files" or not (self.train_file or self.dev_file or self.test_file),
+            "--train/--dev/--test (data.*_file) go together: give --train FILE and "
+            "--test FILE (--dev FILE is optional), or none of them for a corpus",
+        )
+        check(
+            0 < self.val_fraction < 1 and 0 < self.test_fraction < 1,
+            "data.val_fraction and data.test_fraction must be in (0, 1)",
+        )
         check(self.min_freq >= 1, "data.min_freq must be >= 1")
 
 
@@ -92,8 +100,9 @@ class PosTask(Task):
 
     def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult:
         tagger = model.module if hasattr(model, "module") else model
-        emissions = model(batch["ids"], batch["lengths"], chars=batch.get("chars"),
-                          casing=batch.get("casing"))
+        emissions = model(
+            batch["ids"], batch["lengths"], chars=batch.get("chars"), casing=batch.get("casing")
+        )
         tags, mask = batch["tags"], batch["mask"]
         loss_sum = tagger.loss(emissions, tags, mask, reduction="sum")
         # While training, per-token argmax is a cheap stand-in for Viterbi decoding.
@@ -115,35 +124,56 @@ class PosTask(Task):
             val=encoder.tagged_examples(val, "the validation data"),
             test=encoder.tagged_examples(test, "the test data"),
             state=state,
-            info={"train sentences": len(train), "validation": len(val), "test": len(test),
-                  "words": len(vocab), "tags": len(tags)},
+            info={
+                "train sentences": len(train),
+                "validation": len(val),
+                "test": len(test),
+                "words": len(vocab),
+                "tags": len(tags),
+            },
         )
 
     def build_model(self, config: RunConfig, state: dict[str, Any]) -> SequenceTagger:
         model = SequenceTagger.from_config(
-            config.model, len(state["vocab"]["tokens"]), len(state["tags"]["tokens"]),
-            char_vocab_size=len(state["chars"]["tokens"]), num_casing=NUM_CASING_CLASSES,
+            config.model,
+            len(state["vocab"]["tokens"]),
+            len(state["tags"]["tokens"]),
+            char_vocab_size=len(state["chars"]["tokens"]),
+            num_casing=NUM_CASING_CLASSES,
             unk_index=Vocab.from_dict(state["vocab"]).unk_index,
         )
         if config.model.freeze_embeddings:
             freeze(model.word_embedding)
         return model
 
-    def init_weights(self, model: nn.Module, config: RunConfig,
-                     state: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    def init_weights(
+        self, model: nn.Module, config: RunConfig, state: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         """Word embedding from pretrained vectors (``model.pretrained_vectors``), if set."""
         if not (config.model.pretrained_vectors and state is not None):
             return None
-        return {"pretrained_vectors": init_from_vectors(
-            model.word_embedding, config.model.pretrained_vectors, state["vocab"]["tokens"],
-            "model.word_dim")}
+        return {
+            "pretrained_vectors": init_from_vectors(
+                model.word_embedding,
+                config.model.pretrained_vectors,
+                state["vocab"]["tokens"],
+                "model.word_dim",
+            )
+        }
 
-    def report(self, model: nn.Module, examples: list[Example], state: dict[str, Any],
-               run_dir: Path | None, device: torch.device) -> dict[str, Any]:
+    def report(
+        self,
+        model: nn.Module,
+        examples: list[Example],
+        state: dict[str, Any],
+        run_dir: Path | None,
+        device: torch.device,
+    ) -> dict[str, Any]:
         return tagging_report(model, examples, state, run_dir, device)
 
-    def labelled_examples(self, config: RunConfig, state: dict[str, Any],
-                          path: Path) -> list[Example]:
+    def labelled_examples(
+        self, config: RunConfig, state: dict[str, Any], path: Path
+    ) -> list[Example]:
         """Examples from a tagged file, encoded with a trained run's vocabularies."""
         encoder = SentenceEncoder(state, config.data)
         return encoder.tagged_examples(read_user_file(path, config.data), str(path))
@@ -165,8 +195,11 @@ class PosTask(Task):
         ]
 
     def add_train_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--train", dest="train_file",
-                            help="your own training file ('word tag' columns, CoNLL or CoNLL-U)")
+        parser.add_argument(
+            "--train",
+            dest="train_file",
+            help="your own training file ('word tag' columns, CoNLL or CoNLL-U)",
+        )
         parser.add_argument("--test", dest="test_file", help="your own test file")
         parser.add_argument("--dev", dest="dev_file", help="your own validation file")
         parser.add_argument("--corpus", choices=("conll2000", "brown"), help="tagged corpus")
@@ -179,8 +212,11 @@ class PosTask(Task):
         return items
 
     def add_predict_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--tokenized", action="store_true",
-                            help="split on spaces only (else punctuation is split off)")
+        parser.add_argument(
+            "--tokenized",
+            action="store_true",
+            help="split on spaces only (else punctuation is split off)",
+        )
 
     def api_tag(self, trained: Any, sentences: str | list[str] | list[list[str]]) -> Any:
         """(word, tag) pairs of one sentence, or a list of them for a list of sentences.
@@ -218,14 +254,16 @@ class SentenceEncoder:
         """Encode tagged sentences; DataError if ``where`` has tags the tag set lacks."""
         unknown = {t for s in sentences for t in s.tags} - set(self.tags.tokens)
         if unknown:
-            raise DataError(f"{where} has tags never seen in training: "
-                            f"{', '.join(sorted(unknown)[:5])}")
+            raise DataError(
+                f"{where} has tags never seen in training: {', '.join(sorted(unknown)[:5])}"
+            )
         return [self.example(s) for s in sentences]
 
     def example(self, sentence: TaggedSentence | list[str]) -> Example:
         words = sentence.words if isinstance(sentence, TaggedSentence) else sentence
-        char_ids = torch.zeros(len(words), min(MAX_WORD_CHARS, max(map(len, words))),
-                               dtype=torch.long)
+        char_ids = torch.zeros(
+            len(words), min(MAX_WORD_CHARS, max(map(len, words))), dtype=torch.long
+        )
         for i, word in enumerate(words):
             ids = self.chars.encode(word[:MAX_WORD_CHARS])
             char_ids[i, : len(ids)] = torch.tensor(ids)
@@ -244,8 +282,7 @@ def read_user_file(path: Path, cfg: PosData) -> list[TaggedSentence]:
     return read_tagged_file(path, column=cfg.column, conllu_tag=cfg.conllu_tag)
 
 
-def read_corpus(cfg: PosData, data_dir: str | None,
-                seed: int) -> tuple[list[TaggedSentence], ...]:
+def read_corpus(cfg: PosData, data_dir: str | None, seed: int) -> tuple[list[TaggedSentence], ...]:
     """(train, validation, test) sentences; validation carved from train unless given."""
     dev: list[TaggedSentence] | None = None
     if cfg.corpus == "conll2000":
@@ -272,24 +309,31 @@ def read_corpus(cfg: PosData, data_dir: str | None,
 
 
 @torch.no_grad()
-def predict_tags(model: nn.Module, examples: list[Example], device: torch.device,
-                 batch_size: int = 256) -> list[list[int]]:
+def predict_tags(
+    model: nn.Module, examples: list[Example], device: torch.device, batch_size: int = 256
+) -> list[list[int]]:
     """Predicted tag ids of each example, in the examples' order."""
     model.eval()
     loader = make_loader(examples, batch_size, shuffle=False, seed=0)
     predicted: list[list[int]] = [[] for _ in examples]
     for indices, batch in zip(loader.batch_sampler, loader, strict=True):
         batch = to_device(batch, device)
-        emissions = model(batch["ids"], batch["lengths"], chars=batch.get("chars"),
-                          casing=batch.get("casing"))
+        emissions = model(
+            batch["ids"], batch["lengths"], chars=batch.get("chars"), casing=batch.get("casing")
+        )
         decoded = model.decode(emissions, batch["mask"]).cpu()
         for row, index in enumerate(indices):
             predicted[index] = decoded[row, : int(batch["lengths"][row])].tolist()
     return predicted
 
 
-def tagging_report(model: nn.Module, examples: list[Example], state: dict[str, Any],
-                   run_dir: Path | None, device: torch.device) -> dict[str, Any]:
+def tagging_report(
+    model: nn.Module,
+    examples: list[Example],
+    state: dict[str, Any],
+    run_dir: Path | None,
+    device: torch.device,
+) -> dict[str, Any]:
     """Honest tagging metrics over real tokens only (pads never enter), plus the lab's figure.
 
     Returns token accuracy, accuracy on known and unseen words, sentence accuracy,
@@ -313,29 +357,41 @@ def tagging_report(model: nn.Module, examples: list[Example], state: dict[str, A
         "unseen_word_accuracy": float(right[unseen].mean()) if unseen.any() else None,
         "unseen_words": int(unseen.sum()),
         "tokens": len(true),
-        "sentence_accuracy": float(np.mean([
-            np.array_equal(e["tags"].numpy(), p) for e, p in zip(examples, predicted,
-                                                                  strict=True)])),
+        "sentence_accuracy": float(
+            np.mean(
+                [
+                    np.array_equal(e["tags"].numpy(), p)
+                    for e, p in zip(examples, predicted, strict=True)
+                ]
+            )
+        ),
         "lab_padding_inclusive_accuracy": float((right.sum() + pads) / (len(true) + pads)),
         "lab_padding_positions": int(pads),
         "per_tag": per_class_scores(confusion, tags.tokens),
     }
     if run_dir is not None:
         keep = most_confused(confusion, tags.tokens, top=15)
-        plot_confusion(confusion[np.ix_(keep, keep)], [tags.tokens[k] for k in keep],
-                       run_dir / "confusion.png", "Most confused tags (test)")
+        plot_confusion(
+            confusion[np.ix_(keep, keep)],
+            [tags.tokens[k] for k in keep],
+            run_dir / "confusion.png",
+            "Most confused tags (test)",
+        )
     return report
 
 
-def tag_sentences(model: nn.Module, config: RunConfig, state: dict[str, Any],
-                  sentences: list[list[str]]) -> list[list[tuple[str, str]]]:
+def tag_sentences(
+    model: nn.Module, config: RunConfig, state: dict[str, Any], sentences: list[list[str]]
+) -> list[list[tuple[str, str]]]:
     """(word, tag) pairs for each tokenised sentence (used by ``lstmlab tag``)."""
     encoder = SentenceEncoder(state, config.data)
     device = next(model.parameters()).device
     tag_names = encoder.tags.tokens
     predicted = predict_tags(model, [encoder.example(s) for s in sentences], device)
-    return [[(w, tag_names[t]) for w, t in zip(s, p, strict=True)]
-            for s, p in zip(sentences, predicted, strict=True)]
+    return [
+        [(w, tag_names[t]) for w, t in zip(s, p, strict=True)]
+        for s, p in zip(sentences, predicted, strict=True)
+    ]
 
 
 POS = register_task(PosTask())

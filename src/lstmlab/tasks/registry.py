@@ -46,8 +46,9 @@ def all_tasks() -> list[Task]:
     """Every registered task: the built-in ones in their order, then the others."""
     _load_builtins()
     builtin = [m.rsplit(".", 1)[1] for m in BUILTIN_TASK_MODULES]
-    return sorted(_TASKS.values(),
-                  key=lambda t: builtin.index(t.name) if t.name in builtin else len(builtin))
+    return sorted(
+        _TASKS.values(), key=lambda t: builtin.index(t.name) if t.name in builtin else len(builtin)
+    )
 
 
 def task_names() -> list[str]:

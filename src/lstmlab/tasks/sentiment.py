@@ -51,14 +51,20 @@ class SentimentData:
         check(self.tokenizer in TOKENIZERS, f"data.tokenizer must be one of {sorted(TOKENIZERS)}")
         check(self.min_freq >= 1, "data.min_freq must be >= 1")
         check(self.max_size >= 0 and self.max_len >= 0, "data.max_size/max_len must be >= 0")
-        check(self.max_size == 0 or self.max_size > len(DEFAULT_SPECIALS),
-              f"data.max_size must be 0 (no limit) or more than {len(DEFAULT_SPECIALS)} "
-              "(<pad> and <unk> count)")
-        check(self.truncate in TRUNCATE_MODES,
-              f"data.truncate must be one of {', '.join(TRUNCATE_MODES)}")
+        check(
+            self.max_size == 0 or self.max_size > len(DEFAULT_SPECIALS),
+            f"data.max_size must be 0 (no limit) or more than {len(DEFAULT_SPECIALS)} "
+            "(<pad> and <unk> count)",
+        )
+        check(
+            self.truncate in TRUNCATE_MODES,
+            f"data.truncate must be one of {', '.join(TRUNCATE_MODES)}",
+        )
         check(0 < self.val_fraction < 1, "data.val_fraction must be in (0, 1)")
-        check(bool(self.train_file) == bool(self.test_file),
-              "data.train_file and data.test_file go together")
+        check(
+            bool(self.train_file) == bool(self.test_file),
+            "data.train_file and data.test_file go together",
+        )
 
 
 class SentimentTask(Task):
@@ -87,9 +93,11 @@ class SentimentTask(Task):
             lm_config, given = read_lm_run(config.model.init_from)
             check_compatible(config.model, cfg.tokenizer, lm_config)
         vocab, (train_ids, train_labels), (test_ids, test_labels) = _load_encoded(
-            cfg, data_dir, given)
-        train_index, val_index = train_val_split(len(train_ids), cfg.val_fraction,
-                                                 config.train.seed)
+            cfg, data_dir, given
+        )
+        train_index, val_index = train_val_split(
+            len(train_ids), cfg.val_fraction, config.train.seed
+        )
 
         def examples(ids: list[Tensor], labels: list[int], index: range | list[int]):
             return [make_example(ids[i], labels[i], cfg) for i in index]
@@ -99,19 +107,25 @@ class SentimentTask(Task):
             val=examples(train_ids, train_labels, val_index),
             test=examples(test_ids, test_labels, range(len(test_ids))),
             state={"vocab": vocab.to_dict()},
-            info={"train": len(train_index), "validation": len(val_index),
-                  "test": len(test_ids), "vocabulary": len(vocab)},
+            info={
+                "train": len(train_index),
+                "validation": len(val_index),
+                "test": len(test_ids),
+                "vocabulary": len(vocab),
+            },
         )
 
     def build_model(self, config: RunConfig, state: dict[str, Any]) -> SentimentClassifier:
-        model = SentimentClassifier.from_config(config.model, len(state["vocab"]["tokens"]),
-                                                len(LABEL_NAMES))
+        model = SentimentClassifier.from_config(
+            config.model, len(state["vocab"]["tokens"]), len(LABEL_NAMES)
+        )
         if config.model.freeze_embeddings:
             freeze(model.embedding)
         return model
 
-    def init_weights(self, model: nn.Module, config: RunConfig,
-                     state: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    def init_weights(
+        self, model: nn.Module, config: RunConfig, state: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         """Start from a language-model run's embedding and LSTM (``model.init_from``), or
         from pretrained word vectors (``model.pretrained_vectors``)."""
         if config.model.init_from:
@@ -119,9 +133,14 @@ class SentimentTask(Task):
 
             load_encoder_weights(model, config.model)
         if config.model.pretrained_vectors and state is not None:
-            return {"pretrained_vectors": init_from_vectors(
-                model.embedding, config.model.pretrained_vectors, state["vocab"]["tokens"],
-                "model.embedding_dim")}
+            return {
+                "pretrained_vectors": init_from_vectors(
+                    model.embedding,
+                    config.model.pretrained_vectors,
+                    state["vocab"]["tokens"],
+                    "model.embedding_dim",
+                )
+            }
         return None
 
     def param_groups(self, model: nn.Module) -> list[list[nn.Parameter]] | None:
@@ -129,37 +148,58 @@ class SentimentTask(Task):
         groups = getattr(model, "param_groups", None)
         return groups() if groups else None
 
-    def report(self, model: nn.Module, examples: list[Example], state: dict[str, Any],
-               run_dir: Path | None, device: torch.device) -> dict[str, Any]:
+    def report(
+        self,
+        model: nn.Module,
+        examples: list[Example],
+        state: dict[str, Any],
+        run_dir: Path | None,
+        device: torch.device,
+    ) -> dict[str, Any]:
         """Confusion matrix and per-class scores; with a run folder, ``confusion.png``."""
         predicted, _ = predict_examples(model, examples, device)
         true = np.array([example["label"] for example in examples])
         confusion = confusion_matrix(true, predicted, len(LABEL_NAMES))
         if run_dir is not None:
-            plot_confusion(confusion, list(LABEL_NAMES), run_dir / "confusion.png",
-                           "IMDb test: confusion matrix")
-        return {"confusion": confusion.tolist(), "labels": list(LABEL_NAMES),
-                "per_class": per_class_scores(confusion, list(LABEL_NAMES))}
+            plot_confusion(
+                confusion,
+                list(LABEL_NAMES),
+                run_dir / "confusion.png",
+                "IMDb test: confusion matrix",
+            )
+        return {
+            "confusion": confusion.tolist(),
+            "labels": list(LABEL_NAMES),
+            "per_class": per_class_scores(confusion, list(LABEL_NAMES)),
+        }
 
-    def labelled_examples(self, config: RunConfig, state: dict[str, Any],
-                          path: Path) -> list[Example]:
+    def labelled_examples(
+        self, config: RunConfig, state: dict[str, Any], path: Path
+    ) -> list[Example]:
         """Examples from a labelled review file, encoded with a trained run's vocabulary."""
         vocab = Vocab.from_dict(state["vocab"])
         tokenize = get_tokenizer(config.data.tokenizer)
         texts, labels = read_review_file(path)
-        return [make_example(encode(vocab, tokenize(t)), y, config.data)
-                for t, y in zip(texts, labels, strict=True)]
+        return [
+            make_example(encode(vocab, tokenize(t)), y, config.data)
+            for t, y in zip(texts, labels, strict=True)
+        ]
 
     def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
         lines = [f"accuracy   {metrics['accuracy']:.4f}", f"loss       {metrics['loss']:.4f}"]
         for label, scores in metrics["per_class"].items():
-            lines.append(f"{label:<4} precision {scores['precision']:.3f}  recall "
-                         f"{scores['recall']:.3f}  F1 {scores['f1']:.3f}  ({scores['support']:,})")
+            lines.append(
+                f"{label:<4} precision {scores['precision']:.3f}  recall "
+                f"{scores['recall']:.3f}  F1 {scores['f1']:.3f}  ({scores['support']:,})"
+            )
         return lines
 
     def add_train_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--train", dest="train_file",
-                            help="your own training file ('pos<TAB>text' / 'neg<TAB>text' lines)")
+        parser.add_argument(
+            "--train",
+            dest="train_file",
+            help="your own training file ('pos<TAB>text' / 'neg<TAB>text' lines)",
+        )
         parser.add_argument("--test", dest="test_file", help="your own test file")
 
     def train_overrides(self, args: argparse.Namespace) -> list[str]:
@@ -167,8 +207,12 @@ class SentimentTask(Task):
 
     def api_predict(self, trained: Any, texts: str | list[str]) -> Any:
         """Label and probability of one review (a dict) or of each review in a list."""
-        results = predict_texts(trained.model, trained.config, trained.state,
-                                [texts] if isinstance(texts, str) else list(texts))
+        results = predict_texts(
+            trained.model,
+            trained.config,
+            trained.state,
+            [texts] if isinstance(texts, str) else list(texts),
+        )
         return results[0] if isinstance(texts, str) else results
 
     def run_predict(self, trained: Any, texts: list[str], args: argparse.Namespace) -> None:
@@ -190,24 +234,35 @@ def _load_encoded(cfg: SentimentData, data_dir: str | None, vocab: Vocab | None 
     built from the training reviews.
     """
     if not cfg.train_file:
-        encoded = load_imdb_encoded(data_dir, tokenizer=cfg.tokenizer, min_freq=cfg.min_freq,
-                                    max_size=cfg.max_size or None, vocab=vocab)
-        return (encoded.vocab,
-                (encoded.train.ids, encoded.train.labels.tolist()),
-                (encoded.test.ids, encoded.test.labels.tolist()))
+        encoded = load_imdb_encoded(
+            data_dir,
+            tokenizer=cfg.tokenizer,
+            min_freq=cfg.min_freq,
+            max_size=cfg.max_size or None,
+            vocab=vocab,
+        )
+        return (
+            encoded.vocab,
+            (encoded.train.ids, encoded.train.labels.tolist()),
+            (encoded.test.ids, encoded.test.labels.tolist()),
+        )
     tokenize = get_tokenizer(cfg.tokenizer)
     train_texts, train_labels = read_review_file(Path(cfg.train_file))
     if len(set(train_labels)) < 2:
         only = LABEL_NAMES[train_labels[0]]
-        raise DataError(f"{cfg.train_file} holds only {only} reviews; a classifier needs "
-                        "both pos and neg examples to learn from")
+        raise DataError(
+            f"{cfg.train_file} holds only {only} reviews; a classifier needs "
+            "both pos and neg examples to learn from"
+        )
     test_texts, test_labels = read_review_file(Path(cfg.test_file))
     train_tokens = [tokenize(text) for text in train_texts]
     if vocab is None:
         vocab = Vocab.build(train_tokens, min_freq=cfg.min_freq, max_size=cfg.max_size or None)
-    return (vocab,
-            ([encode(vocab, tokens) for tokens in train_tokens], train_labels),
-            ([encode(vocab, tokenize(text)) for text in test_texts], test_labels))
+    return (
+        vocab,
+        ([encode(vocab, tokens) for tokens in train_tokens], train_labels),
+        ([encode(vocab, tokenize(text)) for text in test_texts], test_labels),
+    )
 
 
 def encode(vocab: Vocab, tokens: list[str]) -> Tensor:
@@ -216,22 +271,26 @@ def encode(vocab: Vocab, tokens: list[str]) -> Tensor:
 
 
 @torch.no_grad()
-def predict_examples(model: nn.Module, examples: list[Example], device: torch.device,
-                     batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def predict_examples(
+    model: nn.Module, examples: list[Example], device: torch.device, batch_size: int = 256
+) -> tuple[np.ndarray, np.ndarray]:
     """Predicted class and class probabilities ``[N, C]`` for ``examples``, in their order."""
     model.eval()
     loader = make_loader(examples, batch_size, shuffle=False, seed=0)
     order = [i for batch in loader.batch_sampler for i in batch]
-    chunks = [torch.softmax(model(b["ids"], b["lengths"]), dim=-1).cpu()
-              for b in (to_device(batch, device) for batch in loader)]
+    chunks = [
+        torch.softmax(model(b["ids"], b["lengths"]), dim=-1).cpu()
+        for b in (to_device(batch, device) for batch in loader)
+    ]
     probabilities = np.empty((len(examples), len(LABEL_NAMES)), dtype=np.float64)
     if chunks:
         probabilities[order] = torch.cat(chunks).numpy()
     return probabilities.argmax(axis=1), probabilities
 
 
-def predict_texts(model: nn.Module, config: RunConfig, state: dict[str, Any],
-                  texts: list[str]) -> list[dict[str, Any]]:
+def predict_texts(
+    model: nn.Module, config: RunConfig, state: dict[str, Any], texts: list[str]
+) -> list[dict[str, Any]]:
     """Label and probability of each review text (used by ``lstmlab predict``)."""
     cfg: SentimentData = config.data
     vocab = Vocab.from_dict(state["vocab"])
@@ -240,9 +299,12 @@ def predict_texts(model: nn.Module, config: RunConfig, state: dict[str, Any],
     device = next(model.parameters()).device
     predicted, probabilities = predict_examples(model, examples, device)
     return [
-        {"text": text, "label": LABEL_NAMES[label],
-         "probability": float(probabilities[i, label]),
-         "p_pos": float(probabilities[i, 1])}
+        {
+            "text": text,
+            "label": LABEL_NAMES[label],
+            "probability": float(probabilities[i, label]),
+            "p_pos": float(probabilities[i, 1]),
+        }
         for i, (text, label) in enumerate(zip(texts, predicted, strict=True))
     ]
 

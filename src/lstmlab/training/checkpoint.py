@@ -42,8 +42,14 @@ def save_checkpoint(path: Path, task: str, payload: dict[str, Any]) -> None:
     :class:`CheckpointError` says why.
     """
     path = Path(path)
-    record = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "task": task,
-              "lstmlab_version": __version__, "torch_version": str(torch.__version__), **payload}
+    record = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "task": task,
+        "lstmlab_version": __version__,
+        "torch_version": str(torch.__version__),
+        **payload,
+    }
     writer: _WholeWrites | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,8 +65,10 @@ def save_checkpoint(path: Path, task: str, payload: dict[str, Any]) -> None:
             reason = (str(cause).strip().splitlines() or ["write failed"])[0][:100]
         else:
             raise
-        raise CheckpointError(f"cannot save {path.name}: {reason} (in {path.parent}; the "
-                              "previous checkpoints are kept)") from None
+        raise CheckpointError(
+            f"cannot save {path.name}: {reason} (in {path.parent}; the "
+            "previous checkpoints are kept)"
+        ) from None
 
 
 class _WholeWrites:
@@ -122,8 +130,10 @@ def load_checkpoint(path: Path, task: str | None = None) -> dict[str, Any]:
             record = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         # torch's message suggests weights_only=False: never for a file we cannot vouch for.
-        raise CheckpointError(f"{path} is not an lstmlab checkpoint (it holds objects a "
-                              "checkpoint never holds, or is not one at all)") from None
+        raise CheckpointError(
+            f"{path} is not an lstmlab checkpoint (it holds objects a "
+            "checkpoint never holds, or is not one at all)"
+        ) from None
     except OSError as error:
         raise CheckpointError(f"cannot read {path}: {_reason(error)}") from None
     except Exception as error:  # truncated or corrupt archives raise many kinds of errors
@@ -147,5 +157,6 @@ def require(record: dict[str, Any], path: Path, keys: dict[str, type]) -> None:
     """CheckpointError unless ``record`` has each of ``keys`` with a value of its type."""
     for key, kind in keys.items():
         if not isinstance(record.get(key), kind):
-            raise CheckpointError(f"{path} is an incomplete lstmlab checkpoint: it has no "
-                                  f"valid {key!r} entry")
+            raise CheckpointError(
+                f"{path} is an incomplete lstmlab checkpoint: it has no valid {key!r} entry"
+            )

@@ -53,18 +53,29 @@ class TrainConfig:
         check(self.eval_batch_size >= 1, "train.eval_batch_size must be >= 1")
         check(self.optimizer in ("adam", "adamw"), "train.optimizer must be 'adam' or 'adamw'")
         check(self.lr > 0 and math.isfinite(self.lr), "train.lr must be a finite number > 0")
-        check(self.lr_decay >= 1 and math.isfinite(self.lr_decay),
-              "train.lr_decay must be a finite number >= 1")
-        check(self.weight_decay >= 0 and math.isfinite(self.weight_decay),
-              "train.weight_decay must be a finite number >= 0")
-        check(self.schedule in ("none", "linear", "cosine"),
-              "train.schedule must be 'none', 'linear' or 'cosine'")
+        check(
+            self.lr_decay >= 1 and math.isfinite(self.lr_decay),
+            "train.lr_decay must be a finite number >= 1",
+        )
+        check(
+            self.weight_decay >= 0 and math.isfinite(self.weight_decay),
+            "train.weight_decay must be a finite number >= 0",
+        )
+        check(
+            self.schedule in ("none", "linear", "cosine"),
+            "train.schedule must be 'none', 'linear' or 'cosine'",
+        )
         check(self.warmup_steps >= 0, "train.warmup_steps must be >= 0")
-        check(self.clip_grad >= 0 and math.isfinite(self.clip_grad),
-              "train.clip_grad must be a finite number >= 0")
+        check(
+            self.clip_grad >= 0 and math.isfinite(self.clip_grad),
+            "train.clip_grad must be a finite number >= 0",
+        )
         check(self.patience >= 0, "train.patience must be >= 0")
-        check(0 <= self.threads <= MAX_THREADS, f"train.threads must be between 0 and "
-              f"{MAX_THREADS} on this machine (more only slow torch down; far more crash it)")
+        check(
+            0 <= self.threads <= MAX_THREADS,
+            f"train.threads must be between 0 and "
+            f"{MAX_THREADS} on this machine (more only slow torch down; far more crash it)",
+        )
 
 
 @dataclass
@@ -133,8 +144,9 @@ def read_preset(task: str, name_or_path: str) -> dict[str, Any]:
         resource = resources.files("lstmlab") / "presets" / task / f"{name_or_path}.toml"
         if not resource.is_file():
             names = ", ".join(preset_names(task))
-            raise ConfigError(f"unknown {task} preset {shown(name_or_path)}; choose one of: "
-                              f"{names}")
+            raise ConfigError(
+                f"unknown {task} preset {shown(name_or_path)}; choose one of: {names}"
+            )
         text = resource.read_text(encoding="utf-8")
     try:
         return tomllib.loads(text)
@@ -149,13 +161,16 @@ def _read_run_config_preset(task: str, path: Path) -> dict[str, Any]:
         saved = json.loads(read_text(path))
     except (json.JSONDecodeError, RecursionError) as error:
         raise ConfigError(f"preset {path}: not a run configuration ({error})") from None
-    if not isinstance(saved, dict) or not all(isinstance(saved.get(k), dict)
-                                              for k in ("data", "model", "train")):
+    if not isinstance(saved, dict) or not all(
+        isinstance(saved.get(k), dict) for k in ("data", "model", "train")
+    ):
         raise ConfigError(f"preset {path}: not a run configuration (needs data, model, train)")
     if saved.get("task") != task:
         raise ConfigError(f"preset {path} is a {saved.get('task')} run's, not a {task} one")
-    return {section: upgrade_section(section, dict(saved[section]))
-            for section in ("data", "model", "train")}
+    return {
+        section: upgrade_section(section, dict(saved[section]))
+        for section in ("data", "model", "train")
+    }
 
 
 def upgrade_section(section: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -171,8 +186,9 @@ def parse_override(item: str) -> tuple[str, str, Any]:
     key, sep, raw = item.partition("=")
     section, dot, name = key.strip().partition(".")
     if not sep or not dot or not name:
-        raise ConfigError("--set expects section.key=value (e.g. train.lr=0.001), got "
-                          + shown(item))
+        raise ConfigError(
+            "--set expects section.key=value (e.g. train.lr=0.001), got " + shown(item)
+        )
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except (tomllib.TOMLDecodeError, RecursionError):
@@ -186,8 +202,7 @@ def build_section(cls: type, values: dict[str, Any], section: str) -> Any:
     for name, value in values.items():
         if name not in known:
             raise ConfigError(
-                f"unknown setting {section}.{cut(name)}; valid: "
-                f"{', '.join(sorted(known))}"
+                f"unknown setting {section}.{cut(name)}; valid: {', '.join(sorted(known))}"
             )
         # Every config dataclass has defaults; they give each setting its type.
         values[name] = _coerce(value, getattr(cls(), name), f"{section}.{name}")
@@ -196,9 +211,10 @@ def build_section(cls: type, values: dict[str, Any], section: str) -> Any:
 
 def _coerce(value: Any, default: Any, name: str) -> Any:
     """Convert ``value`` to the type of ``default`` where that is lossless."""
-    if default is None or (isinstance(value, type(default)) and not (
-        isinstance(value, bool) and not isinstance(default, bool)
-    )):
+    if default is None or (
+        isinstance(value, type(default))
+        and not (isinstance(value, bool) and not isinstance(default, bool))
+    ):
         return value
     if isinstance(default, bool):
         raise ConfigError(f"{name} must be true or false, got {shown(value)}")
@@ -250,6 +266,8 @@ def config_from_dict(task: str, data_cls: type, model_cls: type, saved: dict) ->
     """Rebuild a :class:`RunConfig` saved by :meth:`RunConfig.to_dict` (e.g. in a checkpoint)."""
     for section in ("data", "model", "train"):
         if not isinstance(saved, dict) or not isinstance(saved.get(section), dict):
-            raise ConfigError(f"the saved {task} configuration has no [{section}] section; it "
-                              "is damaged or not from lstmlab")
+            raise ConfigError(
+                f"the saved {task} configuration has no [{section}] section; it "
+                "is damaged or not from lstmlab"
+            )
     return resolve_config(task, data_cls, model_cls, None, None, base=saved)

@@ -96,8 +96,9 @@ def init_distributed(device: torch.device, timeout_s: float | None = None) -> Di
         timeout = datetime.timedelta(seconds=timeout_s or collective_timeout_s())
         with surfaced_peer_failures():
             dist.init_process_group(backend=backend, timeout=timeout)
-    return DistContext(rank=dist.get_rank(), world_size=dist.get_world_size(),
-                       local_rank=local_rank)
+    return DistContext(
+        rank=dist.get_rank(), world_size=dist.get_world_size(), local_rank=local_rank
+    )
 
 
 def all_reduce_sum(values: list[float], ctx: DistContext, device: torch.device) -> list[float]:

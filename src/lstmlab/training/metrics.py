@@ -18,16 +18,21 @@ def per_class_scores(confusion: np.ndarray, labels: list[str]) -> dict[str, dict
     true_positive = np.diag(confusion).astype(np.float64)
     predicted = confusion.sum(axis=0)
     support = confusion.sum(axis=1)
-    precision = np.divide(true_positive, predicted, out=np.zeros_like(true_positive),
-                          where=predicted > 0)
-    recall = np.divide(true_positive, support, out=np.zeros_like(true_positive),
-                       where=support > 0)
+    precision = np.divide(
+        true_positive, predicted, out=np.zeros_like(true_positive), where=predicted > 0
+    )
+    recall = np.divide(true_positive, support, out=np.zeros_like(true_positive), where=support > 0)
     denominator = precision + recall
-    f1 = np.divide(2 * precision * recall, denominator, out=np.zeros_like(true_positive),
-                   where=denominator > 0)
+    f1 = np.divide(
+        2 * precision * recall, denominator, out=np.zeros_like(true_positive), where=denominator > 0
+    )
     return {
-        label: {"precision": float(precision[k]), "recall": float(recall[k]),
-                "f1": float(f1[k]), "support": int(support[k])}
+        label: {
+            "precision": float(precision[k]),
+            "recall": float(recall[k]),
+            "f1": float(f1[k]),
+            "support": int(support[k]),
+        }
         for k, label in enumerate(labels)
     }
 

@@ -28,8 +28,9 @@ class RunOptimizer:
     frozen: no gradient, no update).
     """
 
-    def __init__(self, model: nn.Module, cfg: TrainConfig,
-                 groups: list[list[nn.Parameter]] | None = None) -> None:
+    def __init__(
+        self, model: nn.Module, cfg: TrainConfig, groups: list[list[nn.Parameter]] | None = None
+    ) -> None:
         self.cfg = cfg
         self.parameters = [p for p in model.parameters() if p.requires_grad]
         trainable = {id(p) for p in self.parameters}
@@ -45,9 +46,13 @@ class RunOptimizer:
         )
         n = len(self.groups)
         self.optimizer = optimizer_cls(
-            [{"params": group, "lr": cfg.lr / cfg.lr_decay ** (n - 1 - k)}
-             for k, group in enumerate(self.groups)],
-            lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused,
+            [
+                {"params": group, "lr": cfg.lr / cfg.lr_decay ** (n - 1 - k)}
+                for k, group in enumerate(self.groups)
+            ],
+            lr=cfg.lr,
+            weight_decay=cfg.weight_decay,
+            fused=fused,
         )
         self.scheduler: torch.optim.lr_scheduler.LambdaLR | None = None
 

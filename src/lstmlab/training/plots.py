@@ -10,12 +10,16 @@ matplotlib.use("Agg")  # files only: works without a display
 import matplotlib.pyplot as plt
 import numpy as np
 
-PLOTTED = (("loss", "Loss", "loss.png"), ("acc", "Accuracy", "accuracy.png"),
-           ("perplexity", "Perplexity", "perplexity.png"))
+PLOTTED = (
+    ("loss", "Loss", "loss.png"),
+    ("acc", "Accuracy", "accuracy.png"),
+    ("perplexity", "Perplexity", "perplexity.png"),
+)
 
 
-def plot_history(history: list[dict[str, float]], run_dir: Path,
-                 best_epoch: int | None = None) -> list[Path]:
+def plot_history(
+    history: list[dict[str, float]], run_dir: Path, best_epoch: int | None = None
+) -> list[Path]:
     """``loss.png``, ``accuracy.png`` (and ``perplexity.png`` when recorded) per epoch.
 
     The best epoch (the one whose checkpoint is kept) is marked with a dotted line.
@@ -29,8 +33,9 @@ def plot_history(history: list[dict[str, float]], run_dir: Path,
         axes.plot(epochs, [r[f"train_{metric}"] for r in history], "o-", label="train")
         axes.plot(epochs, [r[f"val_{metric}"] for r in history], "s-", label="validation")
         if best_epoch:
-            axes.axvline(best_epoch, color="grey", linestyle=":",
-                         label=f"best (epoch {best_epoch})")
+            axes.axvline(
+                best_epoch, color="grey", linestyle=":", label=f"best (epoch {best_epoch})"
+            )
         axes.xaxis.get_major_locator().set_params(integer=True)
         axes.set_xlabel("epoch")
         axes.set_ylabel(title.lower())
@@ -61,8 +66,15 @@ def plot_confusion(confusion: np.ndarray, labels: list[str], path: Path, title: 
         for row in range(len(labels)):
             for col in range(len(labels)):
                 colour = "white" if shares[row, col] > 0.5 else "black"
-                axes.text(col, row, str(confusion[row, col]), ha="center", va="center",
-                          fontsize=7 if len(labels) > 8 else 10, color=colour)
+                axes.text(
+                    col,
+                    row,
+                    str(confusion[row, col]),
+                    ha="center",
+                    va="center",
+                    fontsize=7 if len(labels) > 8 else 10,
+                    color=colour,
+                )
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -43,8 +43,14 @@ from lstmlab.training.rundir import prepare_run_dir, remove_if_unused, write_run
 from lstmlab.training.task import Prepared, Task
 from lstmlab.training.trainer import Trainer
 
-__all__ = ["Prepared", "default_run_dir", "load_trained", "read_run_config", "run_task_name",
-           "train_run"]
+__all__ = [
+    "Prepared",
+    "default_run_dir",
+    "load_trained",
+    "read_run_config",
+    "run_task_name",
+    "train_run",
+]
 
 
 def default_run_dir(task: str, preset: str | None) -> Path:
@@ -109,8 +115,15 @@ def train_run(
         shutdown_distributed()
 
 
-def _train_run(spec: Task, config: RunConfig, run_dir: Path, data_dir: str | None,
-               resume: bool, ctx: DistContext, trainer_hook: Any) -> dict[str, Any]:
+def _train_run(
+    spec: Task,
+    config: RunConfig,
+    run_dir: Path,
+    data_dir: str | None,
+    resume: bool,
+    ctx: DistContext,
+    trainer_hook: Any,
+) -> dict[str, Any]:
     cfg = config.train
     say = print if ctx.is_main else (lambda *args, **kwargs: None)
     device = resolve_device(cfg.device, ctx.local_rank)
@@ -121,15 +134,21 @@ def _train_run(spec: Task, config: RunConfig, run_dir: Path, data_dir: str | Non
     # checkpoint has no last.pt and starts again from scratch.
     resume = on_main(lambda: _check_run(run_dir, resume, cfg, ctx.world_size), ctx)
 
-    say(f"lstmlab: {spec.name} run in {run_dir} on {device}"
+    say(
+        f"lstmlab: {spec.name} run in {run_dir} on {device}"
         + (f" x {ctx.world_size} processes" if ctx.enabled else "")
         + f", {torch.get_num_threads()} CPU thread"
-        + ("s" if torch.get_num_threads() != 1 else ""))
+        + ("s" if torch.get_num_threads() != 1 else "")
+    )
     started = time.perf_counter()
     prepared = spec.prepare(config, data_dir)
-    say("data: " + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
-                             for k, v in prepared.info.items())
-        + f" ({time.perf_counter() - started:.1f}s)")
+    say(
+        "data: "
+        + ", ".join(
+            f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in prepared.info.items()
+        )
+        + f" ({time.perf_counter() - started:.1f}s)"
+    )
     seed_everything(cfg.seed)
     model = spec.build_model(config, prepared.state)
     if not resume:
@@ -142,42 +161,61 @@ def _train_run(spec: Task, config: RunConfig, run_dir: Path, data_dir: str | Non
     say(f"model: {type(model).__name__}, {n_params:,} parameters")
     global_batch = cfg.batch_size * (1 if cfg.keep_global_batch else ctx.world_size)
     if ctx.enabled:
-        say(f"data-parallel: {ctx.world_size} processes, global batch {global_batch} "
+        say(
+            f"data-parallel: {ctx.world_size} processes, global batch {global_batch} "
             f"({global_batch / ctx.world_size:g} per process), learning rate {cfg.lr}"
-            + ("" if cfg.keep_global_batch else
-               "; --set train.keep_global_batch=true keeps the global batch at batch_size"))
+            + (
+                ""
+                if cfg.keep_global_batch
+                else "; --set train.keep_global_batch=true keeps the global batch at batch_size"
+            )
+        )
 
     if ctx.is_main:
         _write_run_files(run_dir, config, prepared)
-    trainer = Trainer(model, spec, config, run_dir, device=device, ctx=ctx,
-                      extra_state={"state": prepared.state}, log=say)
+    trainer = Trainer(
+        model,
+        spec,
+        config,
+        run_dir,
+        device=device,
+        ctx=ctx,
+        extra_state={"state": prepared.state},
+        log=say,
+    )
     trainer.step_hook = trainer_hook
-    history = trainer.fit(prepared.train, prepared.val,
-                          resume_from=resume_path if resume else None)
+    history = trainer.fit(prepared.train, prepared.val, resume_from=resume_path if resume else None)
 
     metrics: dict[str, Any] = {}
     if ctx.is_main:  # the single final evaluation, on the best weights, by one process
         trainer.load_best()
         test = trainer.evaluate(prepared.test, desc="test", shard=False)
         selected = spec.selection.metric
-        metrics = {**{f"test_{k}": v for k, v in test.items() if k != "units"},
-                   "best_epoch": trainer.progress.best_epoch,
-                   f"best_val_{selected}": trainer.progress.best_value,
-                   "train_seconds": sum(r["seconds"] for r in history),
-                   "world_size": ctx.world_size, "global_batch_size": global_batch}
+        metrics = {
+            **{f"test_{k}": v for k, v in test.items() if k != "units"},
+            "best_epoch": trainer.progress.best_epoch,
+            f"best_val_{selected}": trainer.progress.best_value,
+            "train_seconds": sum(r["seconds"] for r in history),
+            "world_size": ctx.world_size,
+            "global_batch_size": global_batch,
+        }
         metrics.update(spec.report(model, prepared.test, prepared.state, run_dir, device))
         plot_history(history, run_dir, trainer.progress.best_epoch)
         (run_dir / "test_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        say(f"test: {selected} {metrics[f'test_{selected}']:.4f} (best epoch "
-            f"{metrics['best_epoch']}); results in {run_dir}")
+        say(
+            f"test: {selected} {metrics[f'test_{selected}']:.4f} (best epoch "
+            f"{metrics['best_epoch']}); results in {run_dir}"
+        )
     return metrics
 
 
 def _check_run(run_dir: Path, resume: bool, cfg: TrainConfig, world_size: int) -> bool:
     """Check the settings, then check and make the run folder; True: resume from last.pt."""
     if cfg.keep_global_batch and cfg.batch_size < world_size:
-        raise ConfigError(f"train.batch_size {cfg.batch_size} is the global batch "
-                          f"(keep_global_batch) and cannot be shared by {world_size} processes")
+        raise ConfigError(
+            f"train.batch_size {cfg.batch_size} is the global batch "
+            f"(keep_global_batch) and cannot be shared by {world_size} processes"
+        )
     return prepare_run_dir(run_dir, resume)
 
 
@@ -187,8 +225,9 @@ def _write_run_files(run_dir: Path, config: RunConfig, prepared: Prepared) -> No
         write_run_file(run_dir / f"{name}.json", json.dumps(content) + "\n")
 
 
-def load_trained(spec: Task, run_dir: Path,
-                 device: torch.device | None = None) -> tuple[RunConfig, nn.Module, dict]:
+def load_trained(
+    spec: Task, run_dir: Path, device: torch.device | None = None
+) -> tuple[RunConfig, nn.Module, dict]:
     """The best model of a finished (or interrupted) run, in eval mode."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -196,8 +235,11 @@ def load_trained(spec: Task, run_dir: Path,
     path = run_dir / "best.pt"
     if not path.is_file() and (run_dir / "last.pt").is_file():
         path = run_dir / "last.pt"
-        print(f"lstmlab: note: {run_dir} has no best.pt (the run stopped before its first "
-              "epoch ended); using last.pt", file=sys.stderr)
+        print(
+            f"lstmlab: note: {run_dir} has no best.pt (the run stopped before its first "
+            "epoch ended); using last.pt",
+            file=sys.stderr,
+        )
     if not path.is_file():
         raise CheckpointError(f"{run_dir} holds no checkpoint (best.pt or last.pt)")
     record = load_checkpoint(path, spec.name)
@@ -208,7 +250,8 @@ def load_trained(spec: Task, run_dir: Path,
     try:
         model.load_state_dict(record["model"])
     except RuntimeError as error:
-        raise CheckpointError(f"{path} does not fit its model: {str(error).splitlines()[0]}") \
-            from None
+        raise CheckpointError(
+            f"{path} does not fit its model: {str(error).splitlines()[0]}"
+        ) from None
     model.to(device or torch.device("cpu")).eval()
     return config, model, state

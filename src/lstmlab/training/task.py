@@ -97,17 +97,24 @@ class Task:
         """Summed loss, unit count and correct units of one batch (training or evaluation)."""
         raise NotImplementedError
 
-    def make_loader(self, examples: list[Example], batch_size: int, *, shuffle: bool,
-                    seed: int, bucket: bool = True,
-                    ctx: DistContext | None = None) -> DataLoader:
+    def make_loader(
+        self,
+        examples: list[Example],
+        batch_size: int,
+        *,
+        shuffle: bool,
+        seed: int,
+        bucket: bool = True,
+        ctx: DistContext | None = None,
+    ) -> DataLoader:
         """Batches of ``examples`` (global ``batch_size``, sharded over ``ctx``'s processes)."""
         from lstmlab.training.trainer import make_loader
 
-        return make_loader(examples, batch_size, shuffle=shuffle, seed=seed, bucket=bucket,
-                           ctx=ctx)
+        return make_loader(examples, batch_size, shuffle=shuffle, seed=seed, bucket=bucket, ctx=ctx)
 
-    def init_weights(self, model: nn.Module, config: RunConfig,
-                     state: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    def init_weights(
+        self, model: nn.Module, config: RunConfig, state: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         """Set a fresh model's starting weights (not called on resume), e.g. from another run
         or from pretrained word vectors for ``state``'s vocabulary.
 
@@ -131,20 +138,28 @@ class Task:
         return {"loss": totals.mean_loss, "accuracy": totals.accuracy}
 
     # -------------------------------------------------------------- evaluation
-    def report(self, model: nn.Module, examples: list[Example], state: dict[str, Any],
-               run_dir: Path | None, device: torch.device) -> dict[str, Any]:
+    def report(
+        self,
+        model: nn.Module,
+        examples: list[Example],
+        state: dict[str, Any],
+        run_dir: Path | None,
+        device: torch.device,
+    ) -> dict[str, Any]:
         """Task metrics on ``examples`` beyond loss and accuracy; with a run folder, plots."""
         return {}
 
-    def labelled_examples(self, config: RunConfig, state: dict[str, Any],
-                          path: Path) -> list[Example]:
+    def labelled_examples(
+        self, config: RunConfig, state: dict[str, Any], path: Path
+    ) -> list[Example]:
         """Examples from a user's labelled file, encoded with a trained run's vocabularies."""
         raise NotImplementedError
 
     def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
         """Human-readable lines for ``lstmlab evaluate``."""
-        return [f"{key:<10} {value:.4f}" for key, value in metrics.items()
-                if isinstance(value, float)]
+        return [
+            f"{key:<10} {value:.4f}" for key, value in metrics.items() if isinstance(value, float)
+        ]
 
     # ------------------------------------------------------------ command line
     def add_train_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -167,5 +182,8 @@ class Task:
 
 def file_overrides(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
     """``data.<name>=<absolute path>`` for each file option given on the command line."""
-    return [f"data.{name}={Path(getattr(args, name)).resolve()!s}"
-            for name in names if getattr(args, name, None)]
+    return [
+        f"data.{name}={Path(getattr(args, name)).resolve()!s}"
+        for name in names
+        if getattr(args, name, None)
+    ]

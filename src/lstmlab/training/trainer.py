@@ -60,8 +60,9 @@ class Totals:
         self.examples += examples
 
     def reduced(self, ctx: DistContext, device: torch.device) -> Totals:
-        return Totals(*all_reduce_sum([self.loss, self.units, self.correct, self.examples],
-                                      ctx, device))
+        return Totals(
+            *all_reduce_sum([self.loss, self.units, self.correct, self.examples], ctx, device)
+        )
 
     @property
     def mean_loss(self) -> float:
@@ -114,8 +115,9 @@ def make_loader(
         raise ConfigError(f"cannot batch {len(examples)} examples: {error}") from None
     # A private generator: otherwise every new iterator draws from torch's global RNG,
     # and a resumed run would see different dropout masks than an uninterrupted one.
-    return DataLoader(examples, batch_sampler=sampler, collate_fn=collate,
-                      generator=torch.Generator())
+    return DataLoader(
+        examples, batch_sampler=sampler, collate_fn=collate, generator=torch.Generator()
+    )
 
 
 def remaining_batches(loader: DataLoader, done: int) -> DataLoader:
@@ -123,8 +125,12 @@ def remaining_batches(loader: DataLoader, done: int) -> DataLoader:
     if done == 0:
         return loader
     batches = list(loader.batch_sampler)[done:]  # the sampler's order is fixed by its epoch
-    return DataLoader(loader.dataset, batch_sampler=batches, collate_fn=loader.collate_fn,
-                      generator=torch.Generator())
+    return DataLoader(
+        loader.dataset,
+        batch_sampler=batches,
+        collate_fn=loader.collate_fn,
+        generator=torch.Generator(),
+    )
 
 
 def to_device(batch: dict[str, Tensor], device: torch.device) -> dict[str, Tensor]:
@@ -170,13 +176,16 @@ class Trainer:
         self.stop_requested = False
         self.step_hook: Callable[[Trainer], None] | None = None  # called after each step
         self.wrapped = (
-            DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda"
-                                    else None)
-            if self.ctx.enabled else model
+            DistributedDataParallel(
+                model, device_ids=[device.index] if device.type == "cuda" else None
+            )
+            if self.ctx.enabled
+            else model
         )
         self.optimizer = RunOptimizer(model, self.train_cfg, task.param_groups(model))
-        self.tensorboard = TensorBoardLog.open(self.run_dir, self.train_cfg.tensorboard,
-                                               self.ctx.is_main)
+        self.tensorboard = TensorBoardLog.open(
+            self.run_dir, self.train_cfg.tensorboard, self.ctx.is_main
+        )
 
     # ------------------------------------------------------------- checkpoints
     def _state(self) -> dict[str, Any]:
@@ -206,8 +215,11 @@ class Trainer:
         The main process reads the file and sends its content to the others.
         """
         record = on_main(lambda: load_checkpoint(path, self.task.name), self.ctx)
-        require(record, path, {"config": dict, "model": dict, "optimizer": dict,
-                               "progress": dict, "rng": dict})
+        require(
+            record,
+            path,
+            {"config": dict, "model": dict, "optimizer": dict, "progress": dict, "rng": dict},
+        )
         if record["config"].get("model") != self.config.to_dict()["model"]:
             raise CheckpointError(f"{path} was saved for another model configuration")
         self.model.load_state_dict(record["model"])
@@ -230,9 +242,14 @@ class Trainer:
     ) -> list[dict[str, float]]:
         """Train for ``train.epochs`` epochs (or until early stopping); return the history."""
         cfg = self.train_cfg
-        loader = self.task.make_loader(train_examples, cfg.batch_size * self.batch_multiplier,
-                                       shuffle=True, seed=cfg.seed, bucket=cfg.bucket,
-                                       ctx=self.ctx)
+        loader = self.task.make_loader(
+            train_examples,
+            cfg.batch_size * self.batch_multiplier,
+            shuffle=True,
+            seed=cfg.seed,
+            bucket=cfg.bucket,
+            ctx=self.ctx,
+        )
         self.optimizer.start_schedule(cfg.epochs * len(loader))
         if resume_from:
             self.load_resume_state(resume_from)
@@ -261,9 +278,14 @@ class Trainer:
         self.wrapped.train()
         selected = self.task.selection.metric
         # A context manager: the bar is cleared before an error is printed, too.
-        with tqdm(total=len(loader), initial=progress.batches_done, leave=False,
-                  desc=f"epoch {progress.epoch + 1}/{self.train_cfg.epochs} train",
-                  disable=not self.ctx.is_main, dynamic_ncols=True) as bar:
+        with tqdm(
+            total=len(loader),
+            initial=progress.batches_done,
+            leave=False,
+            desc=f"epoch {progress.epoch + 1}/{self.train_cfg.epochs} train",
+            disable=not self.ctx.is_main,
+            dynamic_ncols=True,
+        ) as bar:
             for batch in remaining_batches(loader, progress.batches_done):
                 result = self._train_step(batch)
                 totals.add(result, batch["ids"].shape[0])
@@ -274,13 +296,14 @@ class Trainer:
                 if self.step_hook is not None:
                     self.step_hook(self)
                 if self._any_stop_requested():
-                    progress.partial = {**totals.__dict__,
-                                        "seconds": time.perf_counter() - started}
+                    progress.partial = {**totals.__dict__, "seconds": time.perf_counter() - started}
                     path = self.save("last.pt")
                     bar.close()
                     where = f"; resume with --resume {self.run_dir}" if path else ""
-                    self.log(f"interrupted after {progress.batches_done} batches of epoch "
-                             f"{progress.epoch + 1}: state saved{where}")
+                    self.log(
+                        f"interrupted after {progress.batches_done} batches of epoch "
+                        f"{progress.epoch + 1}: state saved{where}"
+                    )
                     raise KeyboardInterrupt
         progress.partial = {**totals.__dict__, "seconds": time.perf_counter() - started}
 
@@ -330,7 +353,10 @@ class Trainer:
         improved = selection.better(value, progress.best_value)
         if improved:
             progress.best_value, progress.best_epoch, progress.bad_epochs = (
-                value, progress.epoch, 0)
+                value,
+                progress.epoch,
+                0,
+            )
             self.save("best.pt")
         else:
             progress.bad_epochs += 1
@@ -340,8 +366,9 @@ class Trainer:
                 file.write(json.dumps(record) + "\n")
             if self.tensorboard is not None:
                 self.tensorboard.log_epoch(record)
-        extra = "".join(f" {k} {v:.4g}" for k, v in val.items()
-                        if k not in ("loss", "accuracy", "units"))
+        extra = "".join(
+            f" {k} {v:.4g}" for k, v in val.items() if k not in ("loss", "accuracy", "units")
+        )
         self.log(
             f"epoch {progress.epoch:>2}/{self.train_cfg.epochs}  "
             f"train loss {record['train_loss']:.4f} acc {record['train_acc']:.4f}  "
@@ -352,20 +379,27 @@ class Trainer:
 
     # -------------------------------------------------------------- evaluation
     @torch.no_grad()
-    def evaluate(self, examples: list[Example], desc: str = "evaluate",
-                 shard: bool = True) -> dict[str, float]:
+    def evaluate(
+        self, examples: list[Example], desc: str = "evaluate", shard: bool = True
+    ) -> dict[str, float]:
         """The task's metrics (mean loss, accuracy, ...) over ``examples``, with ``units``.
 
         With ``shard`` (all processes must call it) each process evaluates its share and the
         sums are reduced; without, this process evaluates everything on its own.
         """
         ctx = self.ctx if shard else DistContext()
-        loader = self.task.make_loader(examples, self.train_cfg.eval_batch_size * ctx.world_size,
-                                       shuffle=False, seed=0, ctx=ctx)
+        loader = self.task.make_loader(
+            examples,
+            self.train_cfg.eval_batch_size * ctx.world_size,
+            shuffle=False,
+            seed=0,
+            ctx=ctx,
+        )
         self.wrapped.eval()
         totals = Totals()
-        for batch in tqdm(loader, desc=desc, leave=False, disable=not self.ctx.is_main,
-                          dynamic_ncols=True):
+        for batch in tqdm(
+            loader, desc=desc, leave=False, disable=not self.ctx.is_main, dynamic_ncols=True
+        ):
             batch = to_device(batch, self.device)
             totals.add(self.task.step(self.model, batch), batch["ids"].shape[0])
         totals = totals.reduced(ctx, self.device)
@@ -418,4 +452,3 @@ class _DeferredInterrupt:
         for signum, previous in self.previous.items():
             signal.signal(signum, signal.SIG_DFL if previous is None else previous)
         self.previous = {}
-
