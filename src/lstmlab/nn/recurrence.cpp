@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <cstring>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -177,6 +178,63 @@ void gates_backward(const double* gates, const double* c_prev, const double* tan
   }
 }
 
+// ---- matrix products ------------------------------------------------------------------------
+// Per step the products are small, so they call BLAS directly (the Fortran interface that
+// libtorch_cpu exports from MKL or OpenBLAS): through ATen each would cost a dispatch and
+// checks. The symbols are weak: where a torch build lacks them, a plain loop computes the
+// same products.
+
+extern "C" {
+void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+            const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
+            const float* beta, float* c, const int* ldc) __attribute__((weak));
+void dgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+            const double* alpha, const double* a, const int* lda, const double* b,
+            const int* ldb, const double* beta, double* c, const int* ldc) __attribute__((weak));
+}
+
+template <typename T>
+void blas_gemm(char ta, char tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b,
+               int ldb, T beta, T* c, int ldc) {
+  if constexpr (std::is_same_v<T, float>) {
+    sgemm_(&ta, &tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc);
+  } else {
+    dgemm_(&ta, &tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc);
+  }
+}
+
+template <typename T>
+bool have_blas() {
+  if constexpr (std::is_same_v<T, float>) {
+    return sgemm_ != nullptr;
+  } else {
+    return dgemm_ != nullptr;
+  }
+}
+
+// Row-major C (M x N, row stride ldc) = A' B' + beta C, where A' is A (M x K, row stride lda)
+// or, with trans_a, A^T for A stored (K x M); likewise B' (K x N) and trans_b.
+template <typename T>
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda,
+          const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  if (have_blas<T>()) {  // column-major BLAS computes C^T = B'^T A'^T
+    blas_gemm<T>(trans_b ? 'T' : 'N', trans_a ? 'T' : 'N', static_cast<int>(N),
+                 static_cast<int>(M), static_cast<int>(K), T(1), B, static_cast<int>(ldb), A,
+                 static_cast<int>(lda), beta, C, static_cast<int>(ldc));
+    return;
+  }
+  for (int64_t i = 0; i < M; ++i) {
+    for (int64_t j = 0; j < N; ++j) {
+      T sum = 0;
+      for (int64_t p = 0; p < K; ++p) {
+        sum += (trans_a ? A[p * lda + i] : A[i * lda + p]) *
+               (trans_b ? B[j * ldb + p] : B[p * ldb + j]);
+      }
+      C[i * ldc + j] = (beta == T(0) ? T(0) : beta * C[i * ldc + j]) + sum;
+    }
+  }
+}
+
 // ---- the time steps -----------------------------------------------------------------------
 
 // Where one step of one direction takes its previous state from: rows [0, carried) from the
@@ -248,29 +306,29 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tenso
 
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstmlab_recurrence_forward", [&] {
     for (int64_t d = 0; d < D; ++d) {
-      const at::Tensor gates_d = gates.narrow(1, d * 4 * H, 4 * H);
-      const at::Tensor output_d = output.narrow(1, d * P, P);
-      const at::Tensor unprojected_d = unprojected.narrow(1, d * H, H);
-      const at::Tensor h0_d = h0[d], w_hh_t = w_hh[d].t();
-      const at::Tensor w_hr_t = projected ? w_hr[d].t() : at::Tensor();
-      scalar_t* gates_p = gates_d.data_ptr<scalar_t>();
+      const at::Tensor w_hh_d = w_hh[d].contiguous();  // (4H, P)
+      const at::Tensor w_hr_d = projected ? w_hr[d].contiguous() : at::Tensor();  // (P, H)
+      const scalar_t* w_hh_p = w_hh_d.const_data_ptr<scalar_t>();
+      scalar_t* gates_p = gates.data_ptr<scalar_t>() + d * 4 * H;
       scalar_t* cells_p = cells.data_ptr<scalar_t>() + d * H;
       scalar_t* tanh_p = tanh_cells.data_ptr<scalar_t>() + d * H;
-      scalar_t* m_p = unprojected_d.data_ptr<scalar_t>();
+      scalar_t* m_p = unprojected.data_ptr<scalar_t>() + d * H;
       const scalar_t* c0_p = c0[d].const_data_ptr<scalar_t>();
+      const scalar_t* h0_p = h0[d].const_data_ptr<scalar_t>();
       const scalar_t* bias_p = bias.const_data_ptr<scalar_t>() + d * 4 * H;
-      const scalar_t* out_p = output_d.const_data_ptr<scalar_t>();
+      scalar_t* out_p = output.data_ptr<scalar_t>() + d * P;
       const Strides s{D * 4 * H, D * H, D * H};
       for (const Step& step : steps_of(d, batch_sizes)) {
-        at::Tensor gates_t = gates_d.narrow(0, step.start, step.rows);
+        // gates += h_{t-1} W_hh^T: carried rows from the step before, the others from h0.
+        scalar_t* gates_t = gates_p + step.start * s.gates;
         if (step.carried > 0) {
-          gates_t.narrow(0, 0, step.carried)
-              .addmm_(output_d.narrow(0, step.previous, step.carried), w_hh_t);
+          gemm<scalar_t>(false, true, step.carried, 4 * H, P, out_p + step.previous * D * P,
+                         D * P, w_hh_p, P, 1, gates_t, s.gates);
         }
         if (step.carried < step.rows) {
-          const int64_t fresh = step.rows - step.carried;
-          gates_t.narrow(0, step.carried, fresh)
-              .addmm_(h0_d.narrow(0, step.carried, fresh), w_hh_t);
+          gemm<scalar_t>(false, true, step.rows - step.carried, 4 * H, P,
+                         h0_p + step.carried * P, P, w_hh_p, P, 1,
+                         gates_t + step.carried * s.gates, s.gates);
         }
         // The gate loop, in two parts when some rows start from the initial state. Without a
         // projection m is written straight into `output` (same row stride: P = H).
@@ -286,9 +344,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tenso
         };
         run(0, step.carried, cells_p + step.previous * s.state, s.state);
         run(step.carried, step.rows, c0_p, H);
-        if (projected) {
-          at::Tensor h = output_d.narrow(0, step.start, step.rows);
-          at::mm_out(h, unprojected_d.narrow(0, step.start, step.rows), w_hr_t);
+        if (projected) {  // h = m W_hr^T
+          gemm<scalar_t>(false, true, step.rows, P, H, m_p + step.start * s.state, s.state,
+                         w_hr_d.const_data_ptr<scalar_t>(), H, 0, out_p + step.start * D * P,
+                         D * P);
         }
         // Sequences whose last step in this direction this was: their final state.
         const int64_t done_from = d == 0 ? (step.t + 1 < static_cast<int64_t>(batch_sizes.size())
@@ -340,7 +399,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tenso
     for (int64_t d = 0; d < D; ++d) {
       at::Tensor carry_h_d = carry_h[d];
       const at::Tensor grad_gates_d = grad_gates.narrow(1, d * 4 * H, 4 * H);
-      const at::Tensor w_hh_d = w_hh[d];
+      const at::Tensor w_hh_d = w_hh[d].contiguous();  // (4H, P)
+      const at::Tensor w_hr_d = projected ? w_hr[d].contiguous() : at::Tensor();  // (P, H)
       const scalar_t* gates_p = gates.const_data_ptr<scalar_t>() + d * 4 * H;
       const scalar_t* cells_p = cells.const_data_ptr<scalar_t>() + d * H;
       const scalar_t* tanh_p = tanh_cells.const_data_ptr<scalar_t>() + d * H;
@@ -366,10 +426,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tenso
               g_h[r * D * P + k] = gm[r * D * P + k] + carry_h_p[r * P + k];
             }
           }
-          at::Tensor grad_m_t = grad_m.narrow(0, 0, step.rows);
-          at::mm_out(grad_m_t, grad_h.narrow(1, d * P, P).narrow(0, step.start, step.rows),
-                     w_hr[d]);
-          gm = grad_m_t.const_data_ptr<scalar_t>();
+          scalar_t* grad_m_p = grad_m.data_ptr<scalar_t>();
+          gemm<scalar_t>(false, false, step.rows, H, P, g_h, D * P,
+                         w_hr_d.const_data_ptr<scalar_t>(), H, 0, grad_m_p, H);
+          gm = grad_m_p;
           gm_stride = H;
           carry = nullptr;
         }
@@ -391,8 +451,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tenso
           const scalar_t* __restrict__ row = grad_gates_p + (step.start + r) * s.gates;
           for (int64_t k = 0; k < 4 * H; ++k) bias_sum[k] += row[k];
         }
-        at::Tensor carry_rows = carry_h_d.narrow(0, 0, step.rows);
-        at::mm_out(carry_rows, grad_gates_d.narrow(0, step.start, step.rows), w_hh_d);
+        // dL/dh_{t-1} = grad_gates W_hh
+        gemm<scalar_t>(false, false, step.rows, P, 4 * H, grad_gates_p + step.start * s.gates,
+                       s.gates, w_hh_d.const_data_ptr<scalar_t>(), P, 0, carry_h_p, P);
         // Each row's previous h, for grad W_hh = sum over rows of grad_gates^T h_prev.
         copy_rows(h_prev_p + step.start * P, out_p + step.previous * D * P, step.carried, P,
                   D * P);
