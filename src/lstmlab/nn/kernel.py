@@ -5,15 +5,16 @@ can: CPU tensors, float32 or float64. The first call builds it with
 ``torch.utils.cpp_extension`` (a C++ compiler and ``ninja``, a dependency of lstmlab, are
 needed), printing one line while it compiles, and caches the library under torch's extension
 directory (``~/.cache/torch_extensions`` or ``$TORCH_EXTENSIONS_DIR``), keyed by the source,
-the flags and the torch version; later processes just load it. If the build fails, or
-``LSTMLAB_NO_KERNEL=1`` is set, :func:`recurrence_ops` returns None and the fast path runs the
-same loop in Python (one warning says why).
+the flags, the torch and Python versions and the machine type; later processes just load it.
+If the build fails, or ``LSTMLAB_NO_KERNEL=1`` is set, :func:`recurrence_ops` returns None
+and the fast path runs the same loop in Python (one warning says why).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import shutil
 import sys
 import sysconfig
@@ -65,12 +66,13 @@ def _reason(error: Exception) -> str:
 
 
 def build_directory() -> Path:
-    """Where the library is built and cached: one folder per source, flags and torch version."""
+    """Where the library is built and cached: one folder per source, flags, torch version,
+    Python version and machine type."""
     from torch.utils.cpp_extension import get_default_build_root
 
-    key = hashlib.sha256()
-    for part in (SOURCE.read_bytes(), " ".join(CFLAGS).encode(), torch.__version__.encode()):
-        key.update(part)
+    key = hashlib.sha256(SOURCE.read_bytes())
+    python = ".".join(map(str, sys.version_info[:2]))
+    key.update(" ".join([*CFLAGS, torch.__version__, python, platform.machine()]).encode())
     root = os.environ.get("TORCH_EXTENSIONS_DIR") or get_default_build_root()
     return Path(root) / f"lstmlab_recurrence_{key.hexdigest()[:16]}"
 
