@@ -10,7 +10,6 @@ is in ``train.*`` settings; see the ``pretrained`` preset.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,42 +18,35 @@ from torch import nn
 
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import CheckpointError, ConfigError
-from lstmlab.training.checkpoint import load_checkpoint
+from lstmlab.training.config import RunConfig
+from lstmlab.training.runner import load_trained, read_run_config
 
 ENCODER_PREFIXES = ("embedding.", "lstm.")
 
 
-def read_lm_run(run_dir: str | Path) -> tuple[dict[str, Any], Vocab]:
+def _lm_task():
+    from lstmlab.tasks.registry import get_task
+
+    return get_task("lm")
+
+
+def read_lm_run(run_dir: str | Path) -> tuple[RunConfig, Vocab]:
     """A language-model run's saved configuration and vocabulary."""
-    run_dir = Path(run_dir)
-    config_path, vocab_path = run_dir / "config.json", run_dir / "vocab.json"
-    if not config_path.is_file() or not vocab_path.is_file():
-        raise CheckpointError(
-            f"model.init_from: {run_dir} is not an lstmlab run folder "
-            "(no config.json and vocab.json)"
-        )
     try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-        vocab = Vocab.from_dict(json.loads(vocab_path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as error:
-        raise CheckpointError(f"model.init_from: {run_dir} is corrupt ({error})") from None
-    if not isinstance(config, dict) or config.get("task") != "lm":
-        task = config.get("task") if isinstance(config, dict) else None
-        raise ConfigError(
-            f"model.init_from: {run_dir} is a {task} run, not a language "
-            "model (train one with `lstmlab train lm`)"
-        )
-    return config, vocab
+        config = read_run_config(_lm_task(), Path(run_dir))
+    except CheckpointError as error:
+        raise CheckpointError(f"model.init_from: {error}") from None
+    return config, Vocab.load(Path(run_dir) / "vocab.json")
 
 
-def check_compatible(model_cfg: Any, tokenizer: str, lm_config: dict[str, Any]) -> None:
+def check_compatible(model_cfg: Any, tokenizer: str, lm_config: RunConfig) -> None:
     """ConfigError unless the classifier's sizes and tokenizer are the language model's."""
-    lm_model, lm_data = lm_config.get("model", {}), lm_config.get("data", {})
+    lm_model = lm_config.model
     wanted = {
-        "embedding_dim": lm_model.get("embedding_dim"),
-        "hidden_size": lm_model.get("hidden_size"),
-        "num_layers": lm_model.get("num_layers"),
-        "cell": lm_model.get("cell", "lstm"),
+        "embedding_dim": lm_model.embedding_dim,
+        "hidden_size": lm_model.hidden_size,
+        "num_layers": lm_model.num_layers,
+        "cell": lm_model.cell,
         "bidirectional": False,
     }
     for name, value in wanted.items():
@@ -64,10 +56,10 @@ def check_compatible(model_cfg: Any, tokenizer: str, lm_config: dict[str, Any]) 
                 f"model.{name} is {getattr(model_cfg, name)!r} but the language "
                 f"model's is {value!r}; set --set model.{name}={shown}"
             )
-    if tokenizer != lm_data.get("tokenizer"):
+    if tokenizer != lm_config.data.tokenizer:
         raise ConfigError(
             f"data.tokenizer is {tokenizer!r} but the language model's is "
-            f"{lm_data.get('tokenizer')!r}"
+            f"{lm_config.data.tokenizer!r}"
         )
 
 
@@ -77,20 +69,17 @@ def load_encoder_weights(model: nn.Module, model_cfg: Any) -> int:
     The shapes are checked first; a mismatch is a one-line CheckpointError.
     """
     run_dir = Path(model_cfg.init_from)
-    path = run_dir / "best.pt"
-    if not path.is_file():
-        path = run_dir / "last.pt"
-    record = load_checkpoint(path, "lm")
-    source = {k: v for k, v in record["model"].items() if k.startswith(ENCODER_PREFIXES)}
+    _, lm, _ = load_trained(_lm_task(), run_dir)  # its best checkpoint (else last.pt)
+    source = {k: v for k, v in lm.state_dict().items() if k.startswith(ENCODER_PREFIXES)}
     target = model.state_dict()
     missing = [k for k in target if k.startswith(ENCODER_PREFIXES) and k not in source]
     if missing or not source:
-        raise CheckpointError(f"{path} lacks the encoder weights {missing[:3]}")
+        raise CheckpointError(f"{run_dir} lacks the encoder weights {missing[:3]}")
     for name, tensor in source.items():
         if name not in target or target[name].shape != tensor.shape:
             shape = tuple(target[name].shape) if name in target else "nothing"
             raise CheckpointError(
-                f"{path}: {name} has shape {tuple(tensor.shape)}, the classifier expects {shape}"
+                f"{run_dir}: {name} has shape {tuple(tensor.shape)}, the classifier expects {shape}"
             )
     with torch.no_grad():
         for name, tensor in source.items():
