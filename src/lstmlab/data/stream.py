@@ -62,13 +62,25 @@ class TokenStream(Dataset):
         if self.strip_length < 1:
             raise ValueError(f"{total} tokens cannot fill {rows} rows of a batch")
         self.windows = -(-self.strip_length // bptt)
-        self.set_epoch(0)
+        self.epoch = 0
+        self._strips: Tensor | None = None  # laid out on first use, once per epoch
 
     def set_epoch(self, epoch: int) -> None:
-        """Lay out the stream of ``epoch``: [rows, strip_length + 1] token ids."""
+        """Use the stream of ``epoch`` (its documents' order) from now on."""
+        if epoch != self.epoch:
+            self.epoch, self._strips = epoch, None
+
+    @property
+    def strips(self) -> Tensor:
+        """This epoch's stream cut into strips: [rows, strip_length + 1] token ids."""
+        if self._strips is None:
+            self._strips = self._lay_out()
+        return self._strips
+
+    def _lay_out(self) -> Tensor:
         order = list(range(len(self.documents)))
         if self.shuffle:
-            random.Random(self.seed * 1_000_003 + epoch).shuffle(order)
+            random.Random(self.seed * 1_000_003 + self.epoch).shuffle(order)
         pieces = []
         marker = torch.tensor([self.boundary], dtype=torch.long)
         for index in order:
@@ -77,7 +89,7 @@ class TokenStream(Dataset):
         length = self.strip_length
         # Strip b covers stream[b * L : b * L + L + 1]: L inputs and the L targets after them.
         starts = torch.arange(self.rows) * length
-        self.strips = stream[starts[:, None] + torch.arange(length + 1)]  # [rows, L + 1]
+        return stream[starts[:, None] + torch.arange(length + 1)]
 
     def __len__(self) -> int:
         return self.windows * self.rows

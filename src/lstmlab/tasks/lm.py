@@ -27,6 +27,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
+from lstmlab.data.batching import collate
 from lstmlab.data.imdb_encoded import load_imdb_encoded
 from lstmlab.data.splits import train_val_split
 from lstmlab.data.stream import StreamBatchSampler, TokenStream
@@ -160,8 +161,6 @@ class LanguageModelTask(Task):
             sampler = StreamBatchSampler(stream, ctx.world_size, ctx.rank)
         except ValueError as error:
             raise ConfigError(f"cannot batch the text: {error}") from None
-        from lstmlab.data.batching import collate
-
         return DataLoader(
             stream, batch_sampler=sampler, collate_fn=collate, generator=torch.Generator()
         )
