@@ -5,25 +5,16 @@ checkpoint, a bad option) derives from :class:`LstmlabError`; the command line
 prints its message on one line and exits non-zero, without a traceback.
 """
 
-# Control characters (C0 but tab, DEL, C1) and the Unicode line and paragraph separators:
-# in a message they would break its line (str.splitlines splits on several) or drive the
-# terminal. They come from user input quoted in messages, and are shown escaped.
-_ESCAPES = {
-    code: repr(chr(code))[1:-1]
-    for code in [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]
-    if code != 0x09
-}
+from lstmlab.text import one_line
 
-
-def one_line(text: str) -> str:
-    """``text`` with line breaks and other control characters escaped (``\\n``, ``\\x1e``)."""
-    return text.translate(_ESCAPES)
+__all__ = ["CheckpointError", "ConfigError", "DataError", "LstmlabError", "one_line"]
 
 
 class LstmlabError(Exception):
     """Base class: the message must be one line that says what is wrong and what to do.
 
-    ``str()`` of it is always one line: control characters in it are escaped.
+    ``str()`` of it is always one line: control characters in it are escaped
+    (:func:`lstmlab.text.one_line`).
     """
 
     def __str__(self) -> str:

@@ -3,7 +3,8 @@
 Each sub-command module exposes ``register(subparsers)`` which adds its parser
 and sets ``func`` (called with the parsed arguments, returning an exit code).
 Errors meant for users (:class:`lstmlab.errors.LstmlabError`) are printed on one
-line and give exit status 2; Ctrl-C gives 130.
+line and give exit status 2; Ctrl-C gives 130. Everything printed passes through
+:func:`lstmlab.text.terminal_safe_output` (control characters escaped).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from lstmlab import __version__
 from lstmlab.errors import LstmlabError
+from lstmlab.text import terminal_safe_output
 
 # Sub-command modules, in the order ``lstmlab --help`` lists them.
 COMMAND_MODULES = [
@@ -43,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Texts, tags and paths from outside reach the output: none may drive the terminal.
+    with terminal_safe_output():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     # argparse gives an optional-then-positional list (``tag RUN --json "text"``) back as

@@ -32,6 +32,7 @@ from lstmlab.runtime.manifest import (
     read_state,
 )
 from lstmlab.tasks import get_task
+from lstmlab.text import echo, printable
 from lstmlab.training.checkpoint import load_checkpoint
 from lstmlab.training.config import RunConfig, config_from_dict
 from lstmlab.training.runner import load_trained, run_task_name
@@ -44,7 +45,7 @@ CHECK_BATCH, CHECK_LENGTH = 5, 13
 
 
 def export_run(
-    run_dir: str | Path, out: str | Path, fmt: str = "onnx", say: Any = print
+    run_dir: str | Path, out: str | Path, fmt: str = "onnx", say: Any = echo
 ) -> dict[str, Any]:
     """Write the bundle of ``run_dir``'s best model into the new or empty folder ``out``.
 
@@ -134,7 +135,8 @@ def _write_bundle(
     card = model_card(
         manifest, config, _test_metrics(run_dir), _trained_with(run_dir), run_dir, out
     )
-    (out / "README.md").write_text(card, encoding="utf-8")
+    # Paths and settings in the card come from outside: `cat README.md` must not run escapes.
+    (out / "README.md").write_text(printable(card), encoding="utf-8")
     size = sum(f.stat().st_size for f in out.iterdir() if f.is_file())
     say(f"exported {run_dir} ({task}, {fmt}) to {out}: {size / 1e6:.1f} MB")
     return manifest

@@ -13,9 +13,16 @@ from lstmlab.data.textfile import decoded_lines, read_lines
 from lstmlab.data.tokenize import split_words
 from lstmlab.errors import DataError, LstmlabError
 from lstmlab.runtime.predictor import load_bundle
+from lstmlab.text import terminal_safe_output
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Texts and tag names reach the output: none may drive the terminal.
+    with terminal_safe_output():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m lstmlab.runtime",
         description="label reviews (sentiment bundle) or tag sentences (POS bundle) with an "

@@ -26,6 +26,7 @@ from torch import nn
 
 from lstmlab.data.textfile import read_text
 from lstmlab.errors import CheckpointError, ConfigError
+from lstmlab.text import echo
 from lstmlab.training.checkpoint import load_checkpoint, require
 from lstmlab.training.config import RunConfig, TrainConfig, config_from_dict
 from lstmlab.training.device import configure_cpu, resolve_device, seed_everything
@@ -125,7 +126,7 @@ def _train_run(
     trainer_hook: Any,
 ) -> dict[str, Any]:
     cfg = config.train
-    say = print if ctx.is_main else (lambda *args, **kwargs: None)
+    say = echo if ctx.is_main else (lambda *args, **kwargs: None)
     device = resolve_device(cfg.device, ctx.local_rank)
     configure_cpu(cfg.threads)
     resume_path = run_dir / "last.pt"
