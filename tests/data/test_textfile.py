@@ -6,8 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lstmlab.data.textfile import QUOTE_CHARS, quote, read_lines, read_text
+from lstmlab.data.textfile import BOM, QUOTE_CHARS, quote, read_lines, read_text
 from lstmlab.errors import DataError
 
 
@@ -99,3 +101,41 @@ def test_a_huge_line_gives_a_short_error(tmp_path):
     with pytest.raises(DataError) as caught:
         read_review_file(path)
     assert len(str(caught.value)) < 300
+
+
+def test_dev_zero_is_one_error_line_read_only_as_far_as_the_limit():
+    # /dev/zero never ends a line: the reader stops at the limit instead of filling memory.
+    with pytest.raises(DataError, match=r"^/dev/zero:1: a line longer than 1,000 bytes") as caught:
+        list(read_lines("/dev/zero", max_line_bytes=1000))
+    assert len(str(caught.value).splitlines()) == 1
+
+
+def test_the_line_limit_names_the_long_line_and_keeps_crlf_whole(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"abc\r\nde\rfgh\n" + b"x" * 10 + b"\nshort\n")
+    with pytest.raises(DataError, match=r"a\.txt:4: a line longer than 3 bytes"):
+        list(read_lines(path, max_line_bytes=3))
+    path.write_bytes(b"\xef\xbb\xbfabc\r\nde\rfgh")  # each line exactly fits
+    assert lines_limited(path, 3) == ["abc", "de", "fgh"]
+
+
+def lines_limited(path, limit):
+    return [line for _, line in read_lines(path, max_line_bytes=limit)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.lists(st.sampled_from([b"a", b"b", b"\r", b"\n"]), max_size=40).map(b"".join),
+    bom=st.booleans(),
+    limit=st.integers(1, 8),
+)
+def test_bounded_lines_equal_splitlines_or_name_a_too_long_line(tmp_path_factory, body, bom, limit):
+    path = tmp_path_factory.mktemp("lines") / "f.txt"
+    path.write_bytes((BOM if bom else b"") + body)
+    expected = body.decode().splitlines() if body else ([""] if bom else [])
+    too_long = [n for n, line in enumerate(expected, start=1) if len(line) > limit]
+    if too_long:
+        with pytest.raises(DataError, match=rf"f\.txt:{too_long[0]}: a line longer than"):
+            lines_limited(path, limit)
+    else:
+        assert lines_limited(path, limit) == expected

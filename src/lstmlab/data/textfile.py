@@ -10,6 +10,8 @@ run configurations) opens files through this module, so all of them behave alike
 - A missing path says "no such file", a folder "is a directory", an unreadable file the
   system's reason (e.g. "permission denied"). Pipes (``/dev/stdin``, ``<(...)``) are read.
 - Errors quote at most :data:`QUOTE_CHARS` characters of a line.
+- A line is at most :data:`MAX_LINE_BYTES` long: a longer one (``/dev/zero``, a binary
+  file without line ends) is one error line, read only that far, not a memory blow-up.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import IO
 from lstmlab.errors import DataError
 
 QUOTE_CHARS = 60
+MAX_LINE_BYTES = 8 << 20  # 8 MiB: far beyond any document, far below a machine's memory
 BOM = b"\xef\xbb\xbf"
 # What a corrupt gzip stream raises while it is read.
 _GZIP_ERRORS = (gzip.BadGzipFile, zlib.error, EOFError)
@@ -65,8 +68,6 @@ def _open_binary(path: Path) -> IO[bytes]:
         raw: IO[bytes] = open(path, "rb")  # noqa: SIM115 -- the caller closes it
     except OSError as error:
         raise DataError(f"{path}: cannot read: {os_reason(error)}") from None
-    if path.suffix == ".gz":
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     return raw
 
 
@@ -83,25 +84,30 @@ def _decode(path: str | os.PathLike[str], number: int, raw: bytes) -> str:
     return text
 
 
-def read_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
+def read_lines(
+    path: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, str]]:
     """(line number from 1, line without its line end) for every line of ``path``."""
     path = Path(path)
-    with _open_binary(path) as file:
-        yield from decoded_lines(file, path)
+    with _open_binary(path) as raw:
+        if path.suffix != ".gz":
+            yield from decoded_lines(raw, path, max_line_bytes)
+            return
+        # A GzipFile given a file object does not close it: the outer block does.
+        with gzip.GzipFile(fileobj=raw, mode="rb") as file:
+            yield from decoded_lines(file, path, max_line_bytes)  # type: ignore[arg-type]
 
 
-def decoded_lines(file: IO[bytes], name: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
+def decoded_lines(
+    file: IO[bytes], name: str | os.PathLike[str], max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, str]]:
     """The numbered lines of an open binary stream (standard input, say) under this policy;
-    errors call it ``name``."""
-    number = 0
+    errors call it ``name``. A line longer than ``max_line_bytes`` is a DataError."""
+    count = [0]  # lines yielded so far, for the too-long-line error of the next one
     try:
-        for chunk in file:
-            if number == 0 and chunk.startswith(BOM):
-                chunk = chunk[len(BOM) :]
-            chunk = chunk.removesuffix(b"\n").removesuffix(b"\r")
-            for piece in chunk.split(b"\r"):  # a lone CR ends a line too
-                number += 1
-                yield number, _decode(name, number, piece)
+        for piece in _raw_lines(file, max_line_bytes, lambda: place(name, count[0] + 1)):
+            count[0] += 1
+            yield count[0], _decode(name, count[0], piece)
     except _GZIP_ERRORS as error:
         raise DataError(
             f"{name}: not a valid gzip file, corrupt or truncated "
@@ -109,6 +115,47 @@ def decoded_lines(file: IO[bytes], name: str | os.PathLike[str]) -> Iterator[tup
         ) from None
     except OSError as error:
         raise DataError(f"{name}: cannot read: {os_reason(error)}") from None
+
+
+def _raw_lines(file: IO[bytes], limit: int, where) -> Iterator[bytes]:
+    """The lines of ``file`` as bytes, without their ends (LF, CRLF or a lone CR).
+
+    Holds at most about ``limit`` bytes of a line at a time, so memory stays bounded
+    whatever the input; ``where()`` names the line a too-long-line error points at.
+    """
+    carry = b""  # the start of a line cut by the read limit (with a CR that may precede LF)
+    first = True
+    while True:
+        want = limit + 1 - len(carry.removesuffix(b"\r"))
+        if first:  # room for a byte-order mark, which is not part of the line
+            want += len(BOM)
+        chunk = file.readline(want)
+        if not chunk:
+            break
+        got = len(chunk)
+        if first and chunk.startswith(BOM):
+            chunk, got, want = chunk[len(BOM) :], got - len(BOM), want - len(BOM)
+        first = False
+        data, carry = carry + chunk, b""
+        if data.endswith(b"\n") or got < want:  # a whole line, or the file's last one
+            lines = data.removesuffix(b"\n").removesuffix(b"\r").split(b"\r")
+        else:  # cut by the limit: the pieces before a lone CR are whole lines
+            *lines, carry = data.split(b"\r")
+            if not carry and lines:  # data ended with CR: it may be the CR of a CRLF
+                carry = lines.pop() + b"\r"
+        for line in lines:
+            _check_length(line, limit, where)
+            yield line
+        _check_length(carry.removesuffix(b"\r"), limit, where)
+    if carry:
+        yield carry.removesuffix(b"\r")
+
+
+def _check_length(line: bytes, limit: int, where) -> None:
+    if len(line) > limit:  # where() counts the lines yielded before this one
+        raise DataError(
+            f"{where()}: a line longer than {limit:,} bytes; is it a text file with line ends?"
+        )
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
