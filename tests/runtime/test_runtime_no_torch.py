@@ -24,7 +24,8 @@ import sys
 class BlockTorch:
     def find_spec(self, name, path=None, target=None):
         if name == "torch" or name.startswith("torch."):
-            raise ImportError(f"torch is blocked in this test ({name})")
+            # as where torch is not installed: "No module named 'torch'"
+            raise ModuleNotFoundError(f"torch is blocked in this test ({name})", name=name)
         return None
 
 sys.meta_path.insert(0, BlockTorch())
@@ -145,3 +146,26 @@ def test_runtime_reads_texts_from_a_file(sentiment_bundle, tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split("\t")[2] for line in lines] == ["a wonderful film", "boring and dull"]
+
+
+def test_lstmlab_predict_on_a_bundle_without_torch(sentiment_run, sentiment_bundle, tmp_path):
+    # A bundle-only install (no torch): the prediction command works on an ONNX bundle ...
+    result = run_without_torch(
+        tmp_path, ["-m", "lstmlab", "predict", str(sentiment_bundle), "a wonderful film"], ""
+    )
+    assert result.returncode == 0, result.stderr
+    label, probability, text = result.stdout.rstrip("\n").split("\t")
+    expected = lstmlab.load(sentiment_run).predict(["a wonderful film"])[0]
+    assert (label, text) == (expected["label"], "a wonderful film")
+    assert abs(float(probability) - expected["probability"]) < 2e-3
+    # ... and anything that needs torch says so in one line.
+    for argv in (
+        ["predict", str(sentiment_run), "a wonderful film"],
+        ["tag", str(sentiment_bundle), "The cat sat ."],
+        ["train", "sentiment"],
+        ["evaluate", str(sentiment_bundle)],
+    ):
+        failed = run_without_torch(tmp_path, ["-m", "lstmlab", *argv], "")
+        assert failed.returncode == 2, (argv, failed.stderr)
+        assert failed.stderr.startswith("lstmlab: error: "), (argv, failed.stderr)
+        assert len(failed.stderr.splitlines()) == 1, (argv, failed.stderr)

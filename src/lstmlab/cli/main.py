@@ -17,31 +17,89 @@ from typing import Any
 
 from lstmlab import __version__
 from lstmlab.errors import LstmlabError
+from lstmlab.tasks.registry import light_task_names, predict_commands
 from lstmlab.text import terminal_safe_output
 
-# Sub-command modules, in the order ``lstmlab --help`` lists them.
-COMMAND_MODULES = [
-    "lstmlab.cli.explain",
-    "lstmlab.cli.data",
-    "lstmlab.cli.train",
-    "lstmlab.cli.evaluate",
-    "lstmlab.cli.predict",
-    "lstmlab.cli.export",
-    "lstmlab.cli.serve",
-]
+# Every command: ``name: (module, one-line help)``, in the order ``lstmlab --help`` lists
+# them. Only the module of the command given is imported (the others import torch, which
+# takes seconds): ``lstmlab --help`` and a mistyped command answer at once. The prediction
+# commands (``predict``, ``tag``, ``generate`` ...) come from the task registry.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "explain": (
+        "lstmlab.cli.explain",
+        "show an LSTM's gates step by step (the lab's worked example, or a trained run)",
+    ),
+    "data": ("lstmlab.cli.data", "list or download the data sets"),
+    "train": ("lstmlab.cli.train", "train a model ({tasks})"),
+    "evaluate": ("lstmlab.cli.evaluate", "evaluate a trained run on test data or a labelled file"),
+    "{predict}": ("lstmlab.cli.predict", ""),
+    "export": (
+        "lstmlab.cli.export",
+        "export a trained run as a self-contained bundle (ONNX, model card)",
+    ),
+    "serve": (
+        "lstmlab.cli.serve",
+        "a local web page and JSON API to try trained runs and look inside them",
+    ),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_table() -> dict[str, tuple[str, str]]:
+    """:data:`COMMANDS` with the prediction commands and task names filled in."""
+    table: dict[str, tuple[str, str]] = {}
+    for name, (module, help_text) in COMMANDS.items():
+        if name == "{predict}":
+            for command, (_, predict_help) in predict_commands().items():
+                table[command] = (module, predict_help)
+        else:
+            table[name] = (module, help_text.format(tasks=", ".join(light_task_names())))
+    return table
+
+
+# The modules behind the commands (each exposes ``register(subparsers)``).
+COMMAND_MODULES = list(dict.fromkeys(module for module, _ in COMMANDS.values()))
+
+
+def build_parser(argv: list[str] | None = None, *, full: bool = False) -> argparse.ArgumentParser:
+    """The ``lstmlab`` parser: the command named in ``argv`` complete, the others listed
+    by name and help only (``full``: every command complete)."""
     parser = argparse.ArgumentParser(
         prog="lstmlab",
         description="LSTMs made understandable and useful.",
     )
     parser.add_argument("--version", action="version", version=f"lstmlab {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        # Every command module must import: a missing one is a broken install, not an option.
-        importlib.import_module(name).register(subparsers)
+    table = command_table()
+    chosen = _command_named(sys.argv[1:] if argv is None else argv, table)
+    if full:
+        modules = list(dict.fromkeys(module for module, _ in table.values()))
+    else:
+        modules = [table[chosen][0]] if chosen else []
+    for module in modules:
+        # A command module must import: a missing one is a broken install, not an option.
+        importlib.import_module(module).register(subparsers)
+    for name, (_, help_text) in table.items():
+        if name not in subparsers.choices:  # listed only: its module is not imported
+            subparsers.add_parser(name, help=help_text)
     return parser
+
+
+def _command_named(argv: list[str], table: dict[str, tuple[str, str]]) -> str | None:
+    """The command ``argv`` names: its first word that is not an option."""
+    for item in argv:
+        if not item.startswith("-"):
+            return item if item in table else None
+    return None
+
+
+NEEDS_TORCH = (
+    "this command needs PyTorch, which is not installed here (pip install torch); without "
+    "it, the prediction commands and `python -m lstmlab.runtime` work on an exported ONNX bundle"
+)
+
+
+def _torch_missing(error: ImportError) -> bool:
+    return error.name == "torch" or (error.name or "").startswith("torch.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +109,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser(argv)
+    except ImportError as error:
+        if not _torch_missing(error):
+            raise
+        print(f"lstmlab: error: {NEEDS_TORCH}", file=sys.stderr)
+        return 2
     args, extra = parser.parse_known_args(argv)
     # argparse gives an optional-then-positional list (``tag RUN --json "text"``) back as
     # leftovers; they belong to the command's TEXT arguments.
@@ -67,6 +131,11 @@ def _main(argv: list[str] | None) -> int:
         return int(args.func(args) or 0)
     except LstmlabError as error:
         print(f"lstmlab: error: {error}", file=sys.stderr)
+        return 2
+    except ImportError as error:
+        if not _torch_missing(error):
+            raise
+        print(f"lstmlab: error: {NEEDS_TORCH}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("lstmlab: interrupted", file=sys.stderr)

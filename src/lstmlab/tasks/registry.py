@@ -10,12 +10,23 @@ then on ``lstmlab train NAME``, ``evaluate``, the prediction command and ``lstml
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from lstmlab.errors import ConfigError
-from lstmlab.training.task import Task
+
+if TYPE_CHECKING:  # the task modules import torch; this module must not (lstmlab --help)
+    from lstmlab.training.task import Task
 
 # Imported on first use of the registry, in the order ``lstmlab train --help`` lists them.
 BUILTIN_TASK_MODULES = ("lstmlab.tasks.sentiment", "lstmlab.tasks.pos", "lstmlab.tasks.lm")
+# The built-in tasks' prediction commands, ``command: (task, help)``, known without
+# importing the task modules (they import torch, seconds): ``lstmlab --help`` lists them
+# at once. tests/tasks/test_registry.py checks them against the tasks themselves.
+BUILTIN_PREDICT_COMMANDS = {
+    "predict": ("sentiment", "label reviews with a trained sentiment run"),
+    "tag": ("pos", "tag sentences with a trained POS run"),
+    "generate": ("lm", "continue a prompt with a trained language model"),
+}
 
 _TASKS: dict[str, Task] = {}
 _builtins_loaded = False
@@ -49,6 +60,24 @@ def all_tasks() -> list[Task]:
     return sorted(
         _TASKS.values(), key=lambda t: builtin.index(t.name) if t.name in builtin else len(builtin)
     )
+
+
+def predict_commands() -> dict[str, tuple[str, str]]:
+    """``command: (task, help)`` of every prediction command, without importing a task
+    module: the built-in ones, then those of tasks registered since."""
+    commands = dict(BUILTIN_PREDICT_COMMANDS)
+    builtin = {task for task, _ in commands.values()}
+    for task in _TASKS.values():
+        if task.name not in builtin and task.predict_command:
+            commands[task.predict_command] = (task.name, task.predict_help)
+    return commands
+
+
+def light_task_names() -> list[str]:
+    """The names of the built-in tasks and of those registered since, without importing a
+    task module (for help texts)."""
+    builtin = [m.rsplit(".", 1)[1] for m in BUILTIN_TASK_MODULES]
+    return [*builtin, *(name for name in _TASKS if name not in builtin)]
 
 
 def task_names() -> list[str]:
