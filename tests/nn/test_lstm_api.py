@@ -168,6 +168,7 @@ def test_implementation_is_not_state():
 
 
 @pytest.mark.parametrize("implementation", ["reference", "fast"])
+@pytest.mark.usefixtures("torch_runs_bf16_autocast_lstm")
 def test_runs_under_autocast_close_to_torch(implementation):
     torch.manual_seed(10)
     theirs = nn.LSTM(4, 6, num_layers=2, bidirectional=True)
