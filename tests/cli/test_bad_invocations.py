@@ -115,6 +115,9 @@ CASES = [
     ("train pos --train {ws}/train.txt --test {ws}/test.txt --out {run}", "already holds a run"),
     ("train pos --resume {ws}/no_section", "no [data] section"),
     ("train pos --resume {ws}/adir", "not an lstmlab run folder"),
+    ("train pos --resume {run} --out {ws}/other", "cannot write to --out"),
+    ("train pos --set train.seed=99999999999999999999999", "train.seed must"),
+    ("train pos --set train.seed=-1", "train.seed must"),
     # settings
     ("train pos --set model.hidden_size=0", "model.hidden_size must be >= 1"),
     ("train pos --set model.dropout=2", "model.dropout must be in [0, 1)"),
@@ -208,3 +211,21 @@ def test_a_run_stopped_before_its_first_checkpoint_is_not_stuck(ws, tmp_path, ca
     assert main([*argv, "--threads", "1"]) == 0
     assert "stopped before its first checkpoint" in capsys.readouterr().out
     assert (stuck / "last.pt").is_file() and not list(stuck.glob(".*.tmp"))
+
+
+def test_a_run_folder_in_use_is_refused(ws, tmp_path, capsys):
+    import fcntl
+    import os
+
+    out = tmp_path / "busy"
+    out.mkdir()
+    handle = os.open(out, os.O_RDONLY | os.O_DIRECTORY)  # another training holds it
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        argv = ["train", "pos", "--train", str(ws / "train.txt"), "--test", str(ws / "test.txt")]
+        assert main([*argv, "--out", str(out), "--threads", "1"]) == 2
+    finally:
+        os.close(handle)
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("lstmlab: error:") and "in use by another training" in err, err
+    assert len(err.splitlines()) == 1 and list(out.iterdir()) == []

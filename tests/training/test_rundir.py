@@ -5,7 +5,12 @@ import os
 import pytest
 
 from lstmlab.errors import CheckpointError, ConfigError
-from lstmlab.training.rundir import prepare_run_dir, remove_if_unused
+from lstmlab.training.rundir import (
+    claim_new_run_dir,
+    prepare_run_dir,
+    release_run_dir,
+    remove_if_unused,
+)
 
 
 def quiet(message):
@@ -100,3 +105,71 @@ def test_a_failed_run_leaves_no_folder_it_made(tmp_path):
         prepare_run_dir(run, resume=False, say=quiet)
         remove_if_unused(run)
     assert not made.exists() and existing.is_dir()  # the user's own empty folder stays
+
+
+def _hold(folder):
+    """Lock ``folder`` as another training would (a separate open file: flock conflicts)."""
+    import fcntl
+
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_a_folder_in_use_by_another_training_is_refused(tmp_path, resume):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    (run / "last.pt").write_text("")
+    if not resume:
+        (run / "last.pt").unlink()
+    handle = _hold(run)
+    try:
+        with pytest.raises(ConfigError, match="in use by another training"):
+            prepare_run_dir(run, resume=resume, say=quiet)
+        remove_if_unused(run)
+        assert run.is_dir()
+    finally:
+        os.close(handle)
+    assert prepare_run_dir(run, resume=resume, say=quiet) is resume  # free again
+    release_run_dir(run)
+
+
+def test_a_new_folder_another_training_took_is_never_removed(tmp_path):
+    # Both saw the folder missing; the other one made and locked it first.
+    run = tmp_path / "run"
+    run.mkdir()
+    handle = _hold(run)
+    try:
+        with pytest.raises(ConfigError, match="in use"):
+            prepare_run_dir(run, resume=False, say=quiet)
+        remove_if_unused(run)
+        assert run.is_dir()
+    finally:
+        os.close(handle)
+
+
+def test_the_folder_is_checked_under_the_lock(tmp_path):
+    # A run finished in the folder between our first look and the lock: refused.
+    run = tmp_path / "run"
+    prepare_run_dir(run, resume=False, say=quiet)
+    release_run_dir(run)
+    (run / "config.json").write_text("{}")
+    (run / "best.pt").write_text("")
+    with pytest.raises(ConfigError, match="already holds a run"):
+        prepare_run_dir(run, resume=False, say=quiet)
+    release_run_dir(run)
+
+
+def test_default_folders_claimed_in_the_same_second_differ(tmp_path):
+    base = tmp_path / "runs" / "sentiment-default-20260101-000000"
+    first, second, third = (claim_new_run_dir(base) for _ in range(3))
+    assert (first, second, third) == (
+        base,
+        base.with_name(base.name + "-2"),
+        base.with_name(base.name + "-3"),
+    )
+    assert all(p.is_dir() for p in (first, second, third))
+    remove_if_unused(second)  # a failed run's claimed folder goes; the others stay
+    assert not second.exists() and first.is_dir() and third.is_dir()

@@ -88,6 +88,11 @@ def run_train(args: argparse.Namespace) -> int:
     spec = get_task(args.task)
     overrides = [*args.overrides, *common_overrides(args), *spec.train_overrides(args)]
     if args.resume:
+        if args.out and Path(args.out).absolute() != Path(args.resume).absolute():
+            raise ConfigError(
+                f"--resume continues {args.resume} in place; it cannot write to --out "
+                f"{args.out} (copy the run folder there first and resume the copy)"
+            )
         if args.preset or any(parse_override(o)[0] != "train" for o in overrides):
             raise ConfigError(
                 "--resume continues the saved configuration; only train.* "

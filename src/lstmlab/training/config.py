@@ -24,6 +24,9 @@ from lstmlab.errors import ConfigError
 MAX_THREADS = max(16, 4 * (os.cpu_count() or 1))
 
 
+MAX_SEED = 2**63 - 1
+
+
 @dataclass
 class TrainConfig:
     """Optimisation and bookkeeping settings shared by every task."""
@@ -71,6 +74,8 @@ class TrainConfig:
             "train.clip_grad must be a finite number >= 0",
         )
         check(self.patience >= 0, "train.patience must be >= 0")
+        # torch, numpy and the samplers take 64-bit seeds (seed + epoch, too)
+        check(0 <= self.seed <= MAX_SEED, f"train.seed must be between 0 and {MAX_SEED}")
         check(
             0 <= self.threads <= MAX_THREADS,
             f"train.threads must be between 0 and "

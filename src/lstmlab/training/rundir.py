@@ -11,10 +11,21 @@ none, and starts again from scratch with its saved configuration.
 
 Both remove the temporary files (``.last.pt.*.tmp``) a killed checkpoint write leaves. A
 run that fails before writing anything leaves no folder behind (:func:`remove_if_unused`).
+
+A run folder belongs to one training at a time: :func:`prepare_run_dir` takes an exclusive
+lock on the folder (``flock`` on the folder itself, so no lock file is left behind and the
+kernel drops the lock when the process dies, even by ``kill -9``) and checks the folder
+only once it holds the lock. A second training on the same folder gets a one-line error
+instead of mixing its checkpoints and metrics into the first one's.
+:func:`claim_new_run_dir` makes a default folder that no other run has (two runs started
+in the same second get ``...-095959`` and ``...-095959-2``).
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import os
 import re
 import stat
 import tempfile
@@ -42,6 +53,8 @@ CHECKPOINTS = ("last.pt", "best.pt")
 _TEMPORARY = re.compile(r"\..+\.pt\..+\.tmp")
 # Run folders prepare_run_dir created in this process (a failed run removes them if empty).
 _created: dict[Path, list[Path]] = {}
+# Open descriptors of the run folders this process holds the lock of.
+_locks: dict[Path, int] = {}
 
 
 def prepare_run_dir(run_dir: Path, resume: bool, say: Callable[[str], None] = print) -> bool:
@@ -55,6 +68,7 @@ def prepare_run_dir(run_dir: Path, resume: bool, say: Callable[[str], None] = pr
     if resume:
         if kind != "dir":
             raise CheckpointError(f"run folder {run_dir} does not exist")
+        _lock(run_dir)
         remove_temporary_files(run_dir)
         if (run_dir / "last.pt").is_file():
             return True
@@ -67,9 +81,7 @@ def prepare_run_dir(run_dir: Path, resume: bool, say: Callable[[str], None] = pr
         return False
     if kind == "file":
         raise ConfigError(f"--out {run_dir} is a file, not a folder")
-    if kind == "dir":
-        _check_reusable(run_dir, say)
-    else:
+    if kind == "missing":
         _created[run_dir.absolute()] = _missing_folders(run_dir.absolute())
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -79,7 +91,71 @@ def prepare_run_dir(run_dir: Path, resume: bool, say: Callable[[str], None] = pr
         raise ConfigError(
             f"cannot use {short_path(run_dir)} as the run folder: {os_reason(error)}"
         ) from None
+    _lock(run_dir)
+    # Checked under the lock: a run that filled the folder meanwhile is seen here.
+    _check_reusable(run_dir, say)
     return False
+
+
+def _lock(run_dir: Path) -> None:
+    """Hold the exclusive lock of ``run_dir`` (until :func:`release_run_dir`), or ConfigError."""
+    key = run_dir.absolute()
+    if key in _locks:  # this process holds it already
+        return
+    try:
+        handle = os.open(run_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot use {short_path(run_dir)} as the run folder: {os_reason(error)}"
+        ) from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        os.close(handle)
+        if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return  # a file system without locks (some network mounts): run unlocked
+        _created.pop(key, None)  # the other training's folder now: never remove it
+        raise ConfigError(
+            f"{short_path(run_dir)} is in use by another training running now; wait for "
+            "it to end, or choose another --out"
+        ) from None
+    _locks[key] = handle
+
+
+def release_run_dir(run_dir: Path) -> None:
+    """Let go of ``run_dir``'s lock (at the end of its run; the process's end does it too)."""
+    handle = _locks.pop(Path(run_dir).absolute(), None)
+    if handle is not None:
+        os.close(handle)
+
+
+def claim_new_run_dir(path: Path) -> Path:
+    """Make ``path``, or ``path-2``, ``path-3`` ... when it exists; return the one made.
+
+    ``mkdir`` fails when the folder exists, so two processes never get the same one.
+    """
+    path = Path(path)
+    missing = _missing_folders(path.absolute())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot make the run folder {short_path(path)}: {os_reason(error)}"
+        ) from None
+    for number in range(1, 10_000):
+        candidate = path if number == 1 else path.with_name(f"{path.name}-{number}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise ConfigError(
+                f"cannot make the run folder {short_path(candidate)}: {os_reason(error)}"
+            ) from None
+        # Removed again with the parents made for it if the run fails before writing.
+        _created[candidate.absolute()] = [candidate.absolute(), *missing[1:]]
+        return candidate
+    raise ConfigError(f"cannot make a new run folder beside {short_path(path)}: all names taken")
 
 
 def _kind(path: Path) -> str:
@@ -133,12 +209,15 @@ def _missing_folders(path: Path) -> list[Path]:
 
 def remove_if_unused(run_dir: Path) -> None:
     """Remove ``run_dir`` (and the parents made for it, e.g. ``runs/``) if this process
-    created them and a failed run left them empty."""
-    for folder in _created.pop(Path(run_dir).absolute(), []):
-        try:
-            folder.rmdir()  # only ever removes an empty folder
-        except OSError:
-            return
+    created them and a failed run left them empty; let go of its lock."""
+    try:  # removed while still locked, so no other training starts in it meanwhile
+        for folder in _created.pop(Path(run_dir).absolute(), []):
+            try:
+                folder.rmdir()  # only ever removes an empty folder
+            except OSError:
+                return
+    finally:
+        release_run_dir(run_dir)
 
 
 def remove_temporary_files(run_dir: Path) -> None:

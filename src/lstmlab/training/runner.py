@@ -40,7 +40,13 @@ from lstmlab.training.distributed import (
     wait_for_all,
 )
 from lstmlab.training.plots import plot_history
-from lstmlab.training.rundir import prepare_run_dir, remove_if_unused, write_run_file
+from lstmlab.training.rundir import (
+    claim_new_run_dir,
+    prepare_run_dir,
+    release_run_dir,
+    remove_if_unused,
+    write_run_file,
+)
 from lstmlab.training.task import Prepared, Task
 from lstmlab.training.trainer import Trainer
 
@@ -55,9 +61,11 @@ __all__ = [
 
 
 def default_run_dir(task: str, preset: str | None) -> Path:
+    """A new folder ``runs/<task>-<preset>-<time>`` made for this run alone (``-2``, ``-3``
+    ... when another run started in the same second)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     label = Path(preset).stem if preset else "default"
-    return Path("runs") / f"{task}-{label}-{stamp}"
+    return claim_new_run_dir(Path("runs") / f"{task}-{label}-{stamp}")
 
 
 def run_task_name(run_dir: Path) -> str:
@@ -113,6 +121,7 @@ def train_run(
         remove_if_unused(Path(run_dir))  # a run that failed before writing leaves no folder
         raise
     finally:
+        release_run_dir(Path(run_dir))
         shutdown_distributed()
 
 
