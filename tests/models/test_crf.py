@@ -107,3 +107,71 @@ def test_rejects_bad_shapes(batch) -> None:
         crf.viterbi_decode(emissions, torch.zeros_like(mask))
     with pytest.raises(ValueError, match="num_tags"):
         CRF(0)
+
+
+# A BIO tag set; the constraints come from lstmlab.training.spans, as a tagger builds them.
+BIO_TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+
+
+@pytest.mark.parametrize("scheme", ["iob2", "bioes"])
+def test_constrained_decoding_never_outputs_a_forbidden_step(scheme) -> None:
+    from lstmlab.training.spans import allowed_transitions, is_valid
+
+    tags = BIO_TAGS if scheme == "iob2" else [*BIO_TAGS, "E-PER", "S-PER", "E-LOC", "S-LOC"]
+    torch.manual_seed(1)
+    crf = CRF(len(tags), allowed=allowed_transitions(tags, scheme))
+    with torch.no_grad():  # learned scores that favour forbidden steps
+        crf.transitions.normal_(0.0, 3.0)
+        crf.start_transitions.normal_(0.0, 3.0)
+    lengths = torch.randint(1, 9, (200,))
+    emissions = torch.randn(200, 8, len(tags)) * 4
+    mask = torch.arange(8) < lengths.unsqueeze(1)
+    decoded = crf.viterbi_decode(emissions, mask)
+    unconstrained = CRF(len(tags))
+    unconstrained.load_state_dict(
+        {k: v for k, v in crf.state_dict().items() if not k.startswith("allowed")}
+    )
+    free = unconstrained.viterbi_decode(emissions, mask)
+    invalid_without = 0
+    for b, length in enumerate(lengths.tolist()):
+        assert is_valid([tags[i] for i in decoded[b, :length]], scheme)
+        invalid_without += not is_valid([tags[i] for i in free[b, :length]], scheme)
+    assert invalid_without > 50  # the constraint had work to do
+
+
+def test_constrained_crf_is_a_distribution_over_the_allowed_sequences() -> None:
+    from lstmlab.training.spans import allowed_transitions, is_valid
+
+    crf = CRF(len(BIO_TAGS), allowed=allowed_transitions(BIO_TAGS, "iob2"))
+    torch.manual_seed(2)
+    emissions = torch.randn(1, 3, len(BIO_TAGS))
+    mask = torch.ones(1, 3, dtype=torch.bool)
+    sequences = list(itertools.product(range(len(BIO_TAGS)), repeat=3))
+    valid = [y for y in sequences if is_valid([BIO_TAGS[i] for i in y], "iob2")]
+    plain = CRF(len(BIO_TAGS))
+    plain.load_state_dict(crf.state_dict(), strict=False)
+    scores = torch.stack([brute_force_score(plain, emissions[0], y) for y in valid])
+    torch.testing.assert_close(crf.log_partition(emissions, mask)[0], torch.logsumexp(scores, 0))
+    probabilities = crf(
+        emissions.expand(len(valid), -1, -1), torch.tensor(valid), mask.expand(len(valid), -1)
+    ).exp()
+    torch.testing.assert_close(probabilities.sum(), torch.tensor(1.0))
+
+
+def test_constraints_travel_with_the_state_dict_and_are_checked() -> None:
+    from lstmlab.training.spans import allowed_transitions
+
+    allowed = allowed_transitions(BIO_TAGS, "iob2")
+    crf = CRF(len(BIO_TAGS), allowed=allowed)
+    state = crf.state_dict()
+    assert state["allowed_transitions"].dtype == torch.bool
+    assert not state["allowed_transitions"][0, 2]  # O -> I-PER
+    again = CRF(len(BIO_TAGS), allowed=allowed)
+    again.load_state_dict(state)
+    assert "allowed_start" not in CRF(len(BIO_TAGS)).state_dict()
+    start, transitions, end = crf.scores()
+    assert start[2] == -10_000 and transitions[0, 2] == -10_000 and end[2] == crf.end_transitions[2]
+    with pytest.raises(ValueError, match=r"allowed must be"):
+        CRF(3, allowed=allowed)
+    with pytest.raises(ValueError, match="forbids every start"):
+        CRF(2, allowed=([False, False], [[True, True], [True, True]], [True, True]))

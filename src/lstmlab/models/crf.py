@@ -16,9 +16,18 @@ the batch; only time is looped over.
 
 Masks are right-padded prefixes: ``mask[b, t]`` is True for t < length_b, and
 every sequence has at least one real step (``mask[:, 0]`` all True).
+
+Constraints: a CRF may be given the transitions a tag scheme allows (e.g. BIO: I-PER only
+after B-PER or I-PER; see :func:`lstmlab.training.spans.allowed_transitions`). Every
+forbidden start, transition and end then scores :data:`FORBIDDEN` in the sequence score,
+the partition function and Viterbi alike, so decoding never outputs a forbidden step and
+training spends no probability on one. :meth:`CRF.scores` gives the scores in use (the
+learned ones plus those penalties), which is what an exported model decodes with.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -28,27 +37,57 @@ from lstmlab.models.inputs import check_positive
 IGNORE_INDEX = -100
 """Tag value at padded positions, both accepted in ``tags`` and written by decoding."""
 
+FORBIDDEN = -10_000.0
+"""Score of a forbidden step: finite (an infinite one makes logsumexp's gradient NaN when a
+whole column is forbidden), and far below any sum of learned scores."""
+
+Allowed = tuple[Sequence[bool], Sequence[Sequence[bool]], Sequence[bool]]
+"""(start [K], transitions [K][K] (from, to), end [K]): which steps are allowed."""
+
 
 class CRF(nn.Module):
     """Linear-chain CRF with start, end and transition scores.
 
     Args:
         num_tags: number of tags K.
+        allowed: optional ``(start [K], transitions [K][K], end [K])`` booleans: the steps
+            allowed (the others score :data:`FORBIDDEN`); None allows every step.
 
     Attributes:
         start_transitions: [K] score of starting a sequence on each tag.
         end_transitions: [K] score of ending a sequence on each tag.
         transitions: [K, K]; ``transitions[i, j]`` scores tag i followed by tag j.
+        allowed_start, allowed_transitions, allowed_end: bool buffers [K], [K, K], [K]
+            (saved with the weights), or None when unconstrained.
     """
 
-    def __init__(self, num_tags: int) -> None:
+    def __init__(self, num_tags: int, allowed: Allowed | None = None) -> None:
         super().__init__()
         check_positive(num_tags=num_tags)
         self.num_tags = num_tags
         self.start_transitions = nn.Parameter(torch.empty(num_tags))
         self.end_transitions = nn.Parameter(torch.empty(num_tags))
         self.transitions = nn.Parameter(torch.empty(num_tags, num_tags))
+        masks = [None, None, None] if allowed is None else _allowed_masks(allowed, num_tags)
+        self.register_buffer("allowed_start", masks[0])
+        self.register_buffer("allowed_transitions", masks[1])
+        self.register_buffer("allowed_end", masks[2])
         self.reset_parameters()
+
+    @property
+    def constrained(self) -> bool:
+        return self.allowed_transitions is not None
+
+    def scores(self) -> tuple[Tensor, Tensor, Tensor]:
+        """The start [K], transition [K, K] and end [K] scores in use: the learned ones,
+        with :data:`FORBIDDEN` at every step the constraints forbid."""
+        if not self.constrained:
+            return self.start_transitions, self.transitions, self.end_transitions
+        return (
+            self.start_transitions.masked_fill(~self.allowed_start, FORBIDDEN),
+            self.transitions.masked_fill(~self.allowed_transitions, FORBIDDEN),
+            self.end_transitions.masked_fill(~self.allowed_end, FORBIDDEN),
+        )
 
     def reset_parameters(self) -> None:
         # Small random scores: the emissions dominate early in training.
@@ -56,7 +95,7 @@ class CRF(nn.Module):
             nn.init.uniform_(param, -0.1, 0.1)
 
     def extra_repr(self) -> str:
-        return f"num_tags={self.num_tags}"
+        return f"num_tags={self.num_tags}" + (", constrained" if self.constrained else "")
 
     def forward(self, emissions: Tensor, tags: Tensor, mask: Tensor) -> Tensor:
         """Log-likelihood ``log p(tags | emissions)`` of each sequence.
@@ -76,28 +115,30 @@ class CRF(nn.Module):
         """Unnormalised score of the given tag sequences: [B, T, K], [B, T], [B, T] -> [B]."""
         # Padded tags may be -100; any valid index will do there because masked
         # steps are multiplied out below.
+        start, transitions, end = self.scores()
         tags = tags.masked_fill(~mask, 0)
         step_mask = mask.to(emissions.dtype)
         emitted = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)  # [B, T]
-        transitioned = self.transitions[tags[:, :-1], tags[:, 1:]]  # [B, T-1]
-        score = self.start_transitions[tags[:, 0]]
+        transitioned = transitions[tags[:, :-1], tags[:, 1:]]  # [B, T-1]
+        score = start[tags[:, 0]]
         score = score + (emitted * step_mask).sum(1)
         score = score + (transitioned * step_mask[:, 1:]).sum(1)
         last_tags = tags.gather(1, (mask.sum(1) - 1).unsqueeze(1)).squeeze(1)
-        return score + self.end_transitions[last_tags]
+        return score + end[last_tags]
 
     def log_partition(self, emissions: Tensor, mask: Tensor) -> Tensor:
         """``log Z``: logsumexp of the scores of all tag sequences. [B, T, K], [B, T] -> [B]."""
         self._check(emissions, mask)
+        start, transitions, end = self.scores()
         # alpha[b, j]: logsumexp of the scores of all prefixes ending on tag j.
-        alpha = self.start_transitions + emissions[:, 0]
+        alpha = start + emissions[:, 0]
         for t in range(1, emissions.size(1)):
             # [B, K, 1] + [K, K] + [B, 1, K] -> [B, K(from), K(to)]
-            scores = alpha.unsqueeze(2) + self.transitions + emissions[:, t].unsqueeze(1)
+            scores = alpha.unsqueeze(2) + transitions + emissions[:, t].unsqueeze(1)
             next_alpha = torch.logsumexp(scores, dim=1)
             # Past a sequence's end, carry its alpha through unchanged.
             alpha = torch.where(mask[:, t].unsqueeze(1), next_alpha, alpha)
-        return torch.logsumexp(alpha + self.end_transitions, dim=1)
+        return torch.logsumexp(alpha + end, dim=1)
 
     @torch.no_grad()
     def viterbi_decode(self, emissions: Tensor, mask: Tensor) -> Tensor:
@@ -111,20 +152,21 @@ class CRF(nn.Module):
         """
         self._check(emissions, mask)
         batch_size, num_steps, num_tags = emissions.shape
+        start, transitions, end = self.scores()
         # best[b, j]: score of the best prefix ending on tag j.
-        best = self.start_transitions + emissions[:, 0]
+        best = start + emissions[:, 0]
         # At padded steps the backpointer is the identity, so backtracking from
         # the final step walks through the padding unchanged to the true last tag.
         identity = torch.arange(num_tags, device=emissions.device).expand(batch_size, num_tags)
         backpointers = []
         for t in range(1, num_steps):
-            scores = best.unsqueeze(2) + self.transitions + emissions[:, t].unsqueeze(1)
+            scores = best.unsqueeze(2) + transitions + emissions[:, t].unsqueeze(1)
             next_best, came_from = scores.max(dim=1)  # [B, K] each
             real = mask[:, t].unsqueeze(1)
             best = torch.where(real, next_best, best)
             backpointers.append(torch.where(real, came_from, identity))
 
-        tag = (best + self.end_transitions).argmax(dim=1)  # [B]
+        tag = (best + end).argmax(dim=1)  # [B]
         path = [tag]
         for came_from in reversed(backpointers):
             tag = came_from.gather(1, tag.unsqueeze(1)).squeeze(1)
@@ -148,3 +190,14 @@ class CRF(nn.Module):
             raise ValueError(f"tags must have shape {tuple(mask.shape)}, got {tuple(tags.shape)}")
         if not bool(mask[:, 0].all()):
             raise ValueError("every sequence needs at least one real step: mask[:, 0] must be True")
+
+
+def _allowed_masks(allowed: Allowed, num_tags: int) -> list[Tensor]:
+    """The ``allowed`` booleans as bool tensors [K], [K, K], [K]; ValueError if misshapen."""
+    start, transitions, end = (torch.as_tensor(part, dtype=torch.bool) for part in allowed)
+    shapes = (tuple(start.shape), tuple(transitions.shape), tuple(end.shape))
+    if shapes != ((num_tags,), (num_tags, num_tags), (num_tags,)):
+        raise ValueError(f"allowed must be ([K], [K, K], [K]) for K={num_tags}, got {shapes}")
+    if not bool(start.any()) or not bool(end.any()):
+        raise ValueError("allowed forbids every start or every end: no sequence is possible")
+    return [start, transitions, end]
