@@ -106,9 +106,31 @@ def _brown_splits(zip_path: Path) -> str:
     return f"{len(sentences):,} sentences / {sum(len(s) for s in sentences):,} tokens"
 
 
+def _trec_splits(zip_path: Path) -> str:
+    from lstmlab.data.trec import SPLITS, read_trec
+
+    return ", ".join(f"{split} {len(read_trec(zip_path, split)):,} questions" for split in SPLITS)
+
+
+def _conll2002_splits(zip_path: Path) -> str:
+    from lstmlab.data.tagged import CONLL2002_LANGUAGES, CONLL2002_SPLITS, read_conll2002
+
+    return "; ".join(
+        f"{language} "
+        + ", ".join(
+            f"{split} {len(read_conll2002(zip_path, language, split)):,}"
+            for split in CONLL2002_SPLITS
+        )
+        + " sentences"
+        for language in CONLL2002_LANGUAGES
+    )
+
+
 # Cheap counts of what each data set holds, for ``data list``.
 SPLIT_SUMMARIES: dict[str, Callable[[Path], str]] = {
     "imdb": _imdb_splits,
     "conll2000": _conll_splits,
     "brown": _brown_splits,
+    "trec": _trec_splits,
+    "conll2002": _conll2002_splits,
 }

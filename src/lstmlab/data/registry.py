@@ -8,6 +8,8 @@ layout of its official distribution::
     <data root>/conll2000/test.txt.gz
     <data root>/nltk/brown.zip
     <data root>/nltk/universal_tagset.zip
+    <data root>/nltk/qc.zip                 (TREC question classification)
+    <data root>/nltk/conll2002.zip          (CoNLL-2002 NER, Spanish and Dutch)
 
 ``lstmlab data fetch NAME`` downloads a data set from its official source, or from
 ``$LSTMLAB_MIRROR/<path above>`` when that variable is set (a local copy or a test server).
@@ -131,7 +133,7 @@ DATASETS: dict[str, DataSet] = {
         ),
         DataSet(
             name="conll2000",
-            description="CoNLL-2000 chunking (WSJ; word POS chunk): POS tagging",
+            description="CoNLL-2000 chunking (WSJ; word POS chunk): POS tagging, chunking",
             files=(
                 DataFile(
                     "conll2000/train.txt.gz",
@@ -169,6 +171,32 @@ DATASETS: dict[str, DataSet] = {
             main="nltk/brown.zip",
             parts={"brown": "nltk/brown.zip", "universal_tagset": "nltk/universal_tagset.zip"},
         ),
+        DataSet(
+            name="trec",
+            description="TREC question classification (Li & Roth 2002; NLTK package qc)",
+            files=(
+                DataFile(
+                    "nltk/qc.zip",
+                    f"{_NLTK_URL}/corpora/qc.zip",
+                    sha256="091fb01e50883014d150acb7d5013d787136968b3f955ae01725a65e7e80f304",
+                ),
+            ),
+            main="nltk/qc.zip",
+            parts={"qc": "nltk/qc.zip"},
+        ),
+        DataSet(
+            name="conll2002",
+            description="CoNLL-2002 named entities, Spanish and Dutch (NLTK package)",
+            files=(
+                DataFile(
+                    "nltk/conll2002.zip",
+                    f"{_NLTK_URL}/corpora/conll2002.zip",
+                    sha256="64440e49236d0d393e08e0b266284966d68e2d2a82a50cc41b8e96d98c03b5c8",
+                ),
+            ),
+            main="nltk/conll2002.zip",
+            parts={"conll2002": "nltk/conll2002.zip"},
+        ),
     )
 }
 
@@ -186,9 +214,10 @@ def locate(
     """The path of data set ``name`` under the data root; DataError saying what to put where.
 
     Without ``part``: imdb → the archive (or an extracted ``aclImdb/`` folder), conll2000 →
-    the ``conll2000/`` folder, brown → ``nltk/brown.zip``; all the data set's files must be
-    present. With ``part`` (imdb: ``archive``; conll2000: ``train``/``test``; brown:
-    ``brown``/``universal_tagset``) → that one file.
+    the ``conll2000/`` folder, brown → ``nltk/brown.zip``, trec → ``nltk/qc.zip``,
+    conll2002 → ``nltk/conll2002.zip``; all the data set's files must be present. With
+    ``part`` (imdb: ``archive``; conll2000: ``train``/``test``; brown:
+    ``brown``/``universal_tagset``; trec: ``qc``; conll2002: ``conll2002``) → that one file.
     """
     dataset = get_dataset(name)
     root = data_root(data_dir)

@@ -23,7 +23,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,18 +76,22 @@ LineParser = Callable[[str, str], tuple[str, str] | str]
 
 
 def _token_line_sentences(
-    path: Path, parse: LineParser, finish: Callable[[str], None] | None = None
+    path: Path,
+    parse: LineParser,
+    finish: Callable[[str], None] | None = None,
+    lines: Iterable[tuple[int, str]] | None = None,
 ) -> list[TaggedSentence]:
     """Sentences from a one-token-a-line file: a blank line ends a sentence.
 
     ``parse(line, where)`` turns every other line into ``(word, tag)``, :data:`_SKIP` or
     :data:`_END`, or raises :class:`DataError` (``where`` names file and line).
     ``finish(where)``, if given, is called wherever a sentence may end (it may raise too).
+    ``lines`` are the numbered lines to read instead of ``path``'s (a zip member's).
     """
     sentences: list[TaggedSentence] = []
     current = TaggedSentence()
     number = 0
-    for number, line in _numbered_lines(path):
+    for number, line in _numbered_lines(path) if lines is None else lines:
         token = _END if not line.strip() else parse(line, place(path, number))
         if token == _END:
             if finish is not None:
@@ -105,11 +109,17 @@ def _token_line_sentences(
     return sentences
 
 
-def _read_columns(path: Path, word_column: int, tag_column: int, n_columns: int | None):
+def _read_columns(
+    path: Path,
+    word_column: int,
+    tag_column: int,
+    n_columns: int | None,
+    lines: Iterable[tuple[int, str]] | None = None,
+):
     """Sentences from a one-token-a-line file, taking the word and tag from the given columns.
 
     ``n_columns`` is the exact number of columns required on every token line (None: at
-    least ``max(word_column, tag_column) + 1``).
+    least ``max(word_column, tag_column) + 1``). ``lines``: see :func:`_token_line_sentences`.
     """
     needed = max(word_column, tag_column) + 1
 
@@ -124,7 +134,7 @@ def _read_columns(path: Path, word_column: int, tag_column: int, n_columns: int 
             )
         return fields[word_column], fields[tag_column]
 
-    return _token_line_sentences(path, parse)
+    return _token_line_sentences(path, parse, lines=lines)
 
 
 def read_conll(path: PathLike, column: int = 1) -> list[TaggedSentence]:
@@ -211,6 +221,28 @@ class _ConlluIds:
                 f"word {self.range_end}, but the sentence has {self.next_word - 1}"
             )
         self.next_word, self.range_end = 1, 0
+
+
+CONLL2002_LANGUAGES = {"esp": "Spanish", "ned": "Dutch"}
+CONLL2002_SPLITS = {"train": "train", "validation": "testa", "test": "testb"}
+
+
+def read_conll2002(zip_path: PathLike, language: str, split: str, column: int = 2):
+    """CoNLL-2002 NER sentences from NLTK's ``conll2002.zip``: ``word POS NE`` lines.
+
+    ``language`` is ``esp`` (Spanish) or ``ned`` (Dutch); ``split`` is ``train``,
+    ``validation`` (the ``testa`` file) or ``test`` (``testb``). ``column`` 2 gives the
+    named-entity tags (IOB2 over PER, LOC, ORG, MISC), 1 the POS tags. ``-DOCSTART-``
+    lines end a sentence, as in every CoNLL file.
+    """
+    if language not in CONLL2002_LANGUAGES:
+        raise ValueError(f"language must be one of {list(CONLL2002_LANGUAGES)}, got {language!r}")
+    if split not in CONLL2002_SPLITS:
+        raise ValueError(f"split must be one of {list(CONLL2002_SPLITS)}, got {split!r}")
+    member = f"conll2002/{language}.{CONLL2002_SPLITS[split]}"
+    text = _read_zip_member(Path(zip_path), member)
+    lines = enumerate(text.splitlines(), start=1)
+    return _read_columns(Path(f"{zip_path}:{member}"), 0, column, None, lines=lines)
 
 
 def read_universal_map(map_zip: PathLike) -> dict[str, str]:
