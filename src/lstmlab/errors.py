@@ -31,3 +31,7 @@ class ConfigError(LstmlabError):
 
 class CheckpointError(LstmlabError):
     """A checkpoint or run folder is missing, corrupt, or from another task or version."""
+
+
+class TrainingError(LstmlabError):
+    """Training cannot go on: the loss diverged (NaN or infinite), say."""

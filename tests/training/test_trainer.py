@@ -141,3 +141,47 @@ def test_sigterm_stops_like_ctrl_c(
     assert "\nSIGTERM: stopping after this step" in "\n" + out
     assert "interrupted after 2 batches of epoch 1: state saved" in out
     assert signal.getsignal(signal.SIGTERM) == previous  # handler restored
+
+
+def test_a_diverged_epoch_is_never_best_nor_saved(
+    tmp_path, tiny_config, adapter, fresh_trainer, make_examples
+):
+    from lstmlab.errors import TrainingError
+
+    trainer = fresh_trainer(tiny_config, adapter, tmp_path)
+    train, val = make_examples(40, 1), make_examples(10, 2)
+
+    def poison(trainer):  # epoch 2's weights turn to NaN, as with train.lr=1e308
+        if trainer.progress.epoch == 1 and trainer.progress.batches_done == 1:
+            with torch.no_grad():
+                trainer.model.out.weight.fill_(float("nan"))
+
+    trainer.step_hook = poison
+    with pytest.raises(TrainingError, match=r"diverged in epoch 2: train loss nan"):
+        trainer.fit(train, val)
+    assert trainer.progress.best_epoch == 1
+    for name in ("best.pt", "last.pt"):  # epoch 1's good state, as it was
+        record = torch.load(tmp_path / name, weights_only=True)
+        assert record["progress"]["epoch"] == 1
+        assert torch.isfinite(record["model"]["out.weight"]).all()
+    assert len((tmp_path / "metrics.jsonl").read_text().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "value"),
+    [("epoch", -5), ("epoch", 1.5), ("batches_done", -1), ("best_epoch", 7), ("bogus", 1)],
+)
+def test_impossible_progress_in_last_pt_is_refused(
+    tmp_path, tiny_config, adapter, fresh_trainer, make_examples, change, value
+):
+    from lstmlab.errors import CheckpointError
+
+    train, val = make_examples(40, 1), make_examples(10, 2)
+    fresh_trainer(tiny_config, adapter, tmp_path).fit(train, val)
+    record = torch.load(tmp_path / "last.pt", weights_only=True)
+    record["progress"][change] = value
+    torch.save(record, tmp_path / "last.pt")
+    with pytest.raises(CheckpointError, match="damaged lstmlab checkpoint"):
+        fresh_trainer(tiny_config, adapter, tmp_path).fit(
+            train, val, resume_from=tmp_path / "last.pt"
+        )

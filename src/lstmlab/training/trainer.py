@@ -22,7 +22,7 @@ import math
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from lstmlab.data.batching import BucketBatchSampler, collate
-from lstmlab.errors import CheckpointError, ConfigError
+from lstmlab.errors import CheckpointError, ConfigError, TrainingError
 from lstmlab.training.checkpoint import load_checkpoint, require, save_checkpoint
 from lstmlab.training.config import RunConfig
 from lstmlab.training.distributed import DistContext, all_reduce_sum, on_main
@@ -84,6 +84,43 @@ class Progress:
     bad_epochs: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
     partial: dict[str, float] = field(default_factory=dict)  # Totals of the current epoch
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], path: Path) -> Progress:
+        """The progress saved in checkpoint ``path``; CheckpointError unless a run can have
+        written it (a counter that is negative or not a whole number, a best epoch after
+        the last one, a history of another length, an unknown entry)."""
+        record = dict(record)
+        if "best_val_acc" in record:  # checkpoints written before tasks chose their metric
+            best = record.pop("best_val_acc")
+            record["best_value"] = None if best == -math.inf else best
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(record) - names)
+
+        def whole(key: str, low: int, high: int) -> bool:
+            value = record.get(key, 0)
+            return type(value) is int and low <= value <= high
+
+        epoch = record.get("epoch", 0)
+        best = record.get("best_value")
+        valid = (
+            not unknown
+            and whole("epoch", 0, 2**31)
+            and whole("batches_done", 0, 2**62)
+            and whole("best_epoch", 0, epoch)
+            and whole("bad_epochs", 0, epoch)
+            and (best is None or (isinstance(best, float | int) and math.isfinite(best)))
+            and isinstance(record.get("history", []), list)
+            and len(record.get("history", [])) == epoch
+            and isinstance(record.get("partial", {}), dict)
+        )
+        if not valid:
+            what = f"unknown entries {', '.join(unknown)[:80]}" if unknown else "impossible counts"
+            raise CheckpointError(
+                f"{path} is a damaged lstmlab checkpoint: its training progress has {what} "
+                f"(epoch {str(epoch)[:20]}); resume from a good copy or start the run again"
+            )
+        return cls(**record)
 
 
 def make_loader(
@@ -222,13 +259,10 @@ class Trainer:
         )
         if record["config"].get("model") != self.config.to_dict()["model"]:
             raise CheckpointError(f"{path} was saved for another model configuration")
+        progress = Progress.from_record(record["progress"], path)  # before restoring anything
         self.model.load_state_dict(record["model"])
         self.optimizer.load_state_dict(record["optimizer"])
-        progress = dict(record["progress"])
-        if "best_val_acc" in progress:  # checkpoints written before tasks chose their metric
-            best = progress.pop("best_val_acc")
-            progress["best_value"] = None if best == -math.inf else best
-        self.progress = Progress(**progress)
+        self.progress = progress
         torch.set_rng_state(record["rng"]["torch"])
         if "cuda" in record["rng"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(record["rng"]["cuda"])
@@ -330,10 +364,11 @@ class Trainer:
         seconds = partial.pop("seconds", 0.0)
         train = Totals(**partial).reduced(self.ctx, self.device)
         val = self.evaluate(val_examples, desc="validate")
+        train_metrics = self.task.epoch_metrics(train)
+        self._check_finite(train_metrics, val)
         progress.epoch += 1
         progress.batches_done = 0
         progress.partial = {}
-        train_metrics = self.task.epoch_metrics(train)
         record = {
             "epoch": progress.epoch,
             "train_loss": train_metrics["loss"],
@@ -375,6 +410,31 @@ class Trainer:
             f"val loss {record['val_loss']:.4f} acc {record['val_acc']:.4f}{extra}  "
             f"{seconds:6.1f}s ({record['train_examples_per_s']:.0f}/s)"
             + ("  *best" if improved else "")
+        )
+
+    def _check_finite(self, train: dict[str, float], val: dict[str, float]) -> None:
+        """TrainingError if the epoch diverged (a NaN or infinite loss or selection metric).
+
+        Such an epoch is never the best one, nor saved: ``best.pt`` and ``last.pt`` keep
+        the last good epoch, from which ``--resume`` with a lower ``train.lr`` goes on. The
+        sums are reduced over processes, so every process stops here alike.
+        """
+        metric = self.task.selection.metric
+        values = {"train loss": train["loss"], "validation loss": val["loss"]}
+        values[f"validation {metric}"] = val[metric]
+        bad = {name: value for name, value in values.items() if not math.isfinite(value)}
+        if not bad:
+            return
+        kept = self.progress.epoch
+        raise TrainingError(
+            f"training diverged in epoch {kept + 1}: "
+            + ", ".join(f"{name} {value}" for name, value in bad.items())
+            + f"; lower train.lr (now {self.train_cfg.lr:g}) or set train.clip_grad"
+            + (
+                f"; last.pt keeps epoch {kept}: --resume {self.run_dir} --set train.lr=..."
+                if kept and self.run_dir is not None
+                else ""
+            )
         )
 
     # -------------------------------------------------------------- evaluation
