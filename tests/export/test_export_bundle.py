@@ -161,6 +161,11 @@ def test_damaged_bundle_is_a_one_line_error(sentiment_bundle, tmp_path):
     for name in ("config.json", "vocab.json", "bundle.json"):
         (broken / name).write_bytes((sentiment_bundle / name).read_bytes())
     (broken / "model.safetensors").write_bytes(b"junk")
+    with pytest.raises(CheckpointError, match="not the file exported with this bundle"):
+        lstmlab.load(broken)
+    manifest = json.loads((broken / "bundle.json").read_text())
+    del manifest["files"]  # a bundle from before the checksums: the file itself is checked
+    (broken / "bundle.json").write_text(json.dumps(manifest))
     with pytest.raises(CheckpointError, match="cannot read the bundle's weights"):
         lstmlab.load(broken)
     (broken / "bundle.json").write_text("{not json")

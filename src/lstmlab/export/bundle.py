@@ -25,9 +25,13 @@ from lstmlab.export.graphs import GRAPHS, GraphSpec, exportable_copy, preprocess
 from lstmlab.runtime.manifest import (
     BUNDLE_FORMAT,
     BUNDLE_VERSION,
+    CONFIG_FILE,
     GRAPH_FILES,
     MANIFEST,
     WEIGHTS_FILE,
+    file_digest,
+    read_bundle_file,
+    read_bundle_json,
     read_manifest,
     read_state,
 )
@@ -105,7 +109,7 @@ def _write_bundle(
         "graph_format": fmt,
         "graph": GRAPH_FILES.get(fmt),
         "weights": WEIGHTS_FILE,
-        "config": "config.json",
+        "config": CONFIG_FILE,
         "state": list(state),
         "inputs": list(graph.inputs) if graph else [],
         "outputs": list(graph.outputs) if graph else [],
@@ -131,6 +135,12 @@ def _write_bundle(
                 f"{manifest['check']['max_abs_diff']:.1e} at batch {CHECK_BATCH}, length "
                 f"{CHECK_LENGTH}"
             )
+    # What the loaders check each file against: a changed or swapped file is refused.
+    manifest["files"] = {
+        file.name: file_digest(file.read_bytes())
+        for file in sorted(out.iterdir())
+        if file.is_file()
+    }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     card = model_card(
         manifest, config, _test_metrics(run_dir), _trained_with(run_dir), run_dir, out
@@ -256,21 +266,20 @@ def load_bundle_model(
 ) -> tuple[Task, RunConfig, nn.Module, dict[str, Any]]:
     """A bundle's task, configuration, model (its safetensors weights, eval mode) and state."""
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors.torch import load as load_safetensors
 
     path = Path(path)
-    manifest = read_manifest(path)
+    manifest = read_manifest(path)  # every file below is the bundle's own (no .., no links)
     spec = get_task(manifest["task"])
-    try:
-        saved = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise CheckpointError(f"bundle {path} has no readable config.json: {error}") from None
+    saved = read_bundle_json(path, manifest, manifest.get("config") or CONFIG_FILE)
+    if not isinstance(saved, dict):
+        raise CheckpointError(f"bundle {path}'s config is not a run configuration")
     config = config_from_dict(spec.name, spec.data_cls, spec.model_cls, saved)
     state = read_state(path, manifest)
     model = spec.build_model(config, state)
-    weights = path / manifest.get("weights", WEIGHTS_FILE)
+    weights = path / (manifest.get("weights") or WEIGHTS_FILE)
     try:
-        model.load_state_dict(load_file(str(weights)))
+        model.load_state_dict(load_safetensors(read_bundle_file(path, manifest, weights.name)))
     except (OSError, SafetensorError) as error:
         raise CheckpointError(f"cannot read the bundle's weights {weights}: {error}") from None
     except RuntimeError as error:

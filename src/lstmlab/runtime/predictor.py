@@ -15,10 +15,20 @@ import numpy as np
 
 from lstmlab.data.tokenize import get_tokenizer, sentence_batch
 from lstmlab.data.truncation import truncate
-from lstmlab.data.vocab import Vocab
-from lstmlab.errors import ConfigError, DataError
+from lstmlab.errors import CheckpointError, ConfigError, DataError
 from lstmlab.models.features import casing_class
-from lstmlab.runtime.manifest import read_manifest, read_state
+from lstmlab.runtime.checks import (
+    check_crf,
+    check_graph_inputs,
+    check_preprocess,
+    check_probe,
+    check_vocabs,
+    class_count,
+    first_line,
+    probe_feeds,
+    runtime_task,
+)
+from lstmlab.runtime.manifest import read_bundle_file, read_manifest, read_state
 
 
 def load_bundle(path: str | Path, threads: int = 0) -> OnnxBundle:
@@ -34,28 +44,31 @@ class OnnxBundle:
         self.manifest = read_manifest(self.path)
         self.task: str = self.manifest["task"]
         self.pre: dict[str, Any] = self.manifest["preprocess"]
+        where = str(self.path)
+        spec = runtime_task(where, self.task)
         graph = self.manifest.get("graph")
         if self.manifest.get("graph_format") != "onnx" or not graph:
             raise ConfigError(
                 f"{self.path} holds no ONNX model (it was exported with --format "
                 f"{self.manifest.get('graph_format')}); export it with --format onnx"
             )
-        try:
-            import onnxruntime
-        except ImportError:
-            raise ConfigError(
-                "the ONNX runtime is not installed: pip install onnxruntime "
-                "(or pip install 'lstmlab[onnx]')"
-            ) from None
-        options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = options.inter_op_num_threads = threads
-        self.session = onnxruntime.InferenceSession(
-            str(self.path / graph), options, providers=["CPUExecutionProvider"]
+        check_preprocess(where, self.task, self.pre)
+        self.vocabs = check_vocabs(where, spec, read_state(self.path, self.manifest))
+        self.session = _session(
+            self.path, read_bundle_file(self.path, self.manifest, graph), threads
         )
+        check_graph_inputs(where, self.task, spec, self.session)
         self.input_names = {item.name for item in self.session.get_inputs()}
-        state = read_state(self.path, self.manifest)
-        self.vocabs = {name: Vocab.from_dict(value) for name, value in state.items()}
+        classes = class_count(spec, self.pre, self.vocabs)
+        check_crf(where, self.pre.get("crf"), classes)
+        try:
+            probe = self._run(probe_feeds(self.task, self.vocabs))
+        except Exception as error:  # ONNX Runtime's own errors: an index out of range, ...
+            raise CheckpointError(
+                f"{where}: the graph does not run on the bundle's vocabularies (one larger "
+                f"than its embedding?): {first_line(error)}"
+            ) from None
+        check_probe(where, spec, probe, classes)
         self.batch_size = int(self.pre.get("batch_size", 256))
 
     def __repr__(self) -> str:
@@ -161,6 +174,27 @@ class OnnxBundle:
             np.asarray(crf["transitions"], dtype=np.float32),
             np.asarray(crf["end"], dtype=np.float32),
         )
+
+
+def _session(path: Path, model: bytes, threads: int) -> Any:
+    """An ONNX Runtime session over the graph's bytes (as read and checked, not re-opened)."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise ConfigError(
+            "the ONNX runtime is not installed: pip install onnxruntime "
+            "(or pip install 'lstmlab[onnx]')"
+        ) from None
+    options = onnxruntime.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = options.inter_op_num_threads = threads
+    try:
+        return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # InvalidProtobuf, Fail, ...: a truncated or foreign file
+        raise CheckpointError(
+            f"{path}: the model graph is not a readable ONNX model (truncated or corrupt?): "
+            f"{first_line(error)}"
+        ) from None
 
 
 def viterbi(
