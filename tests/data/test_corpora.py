@@ -29,9 +29,9 @@ def test_trec_coarse_and_fine_labels_from_latin1(tmp_path):
         },
     )
     train = read_trec(qc, "train")
-    assert [(q.text, q.label, q.line) for q in train] == [
-        ("When was Dvo\xf8\xe1k born ?", "NUM", 1),
-        ("Where is it ?", "LOC", 2),
+    assert [(q.text, q.label, q.where) for q in train] == [
+        ("When was Dvo\xf8\xe1k born ?", "NUM", f"{qc}:qc/train.txt:1"),
+        ("Where is it ?", "LOC", f"{qc}:qc/train.txt:2"),
     ]
     assert [q.label for q in read_trec(qc, "train", labels="fine")] == ["NUM:date", "LOC:other"]
     assert [q.label for q in read_trec(qc, "test")] == ["HUM"]
@@ -40,7 +40,7 @@ def test_trec_coarse_and_fine_labels_from_latin1(tmp_path):
 @pytest.mark.parametrize("line", [b"NUM When ?", b"XYZ:abc Why ?", b"NUM:date"])
 def test_trec_malformed_line_names_member_and_line(tmp_path, line):
     qc = write_zip(tmp_path / "qc.zip", {"qc/train.txt": b"NUM:date When ?\n" + line + b"\n"})
-    with pytest.raises(DataError, match=r"qc\.zip:qc/train\.txt, line 2: expected 'COARSE:fine"):
+    with pytest.raises(DataError, match=r"qc\.zip:qc/train\.txt:2: expected 'COARSE:fine"):
         read_trec(qc, "train")
     with pytest.raises(DataError, match=r"has no member qc/test\.txt"):
         read_trec(qc, "test")

@@ -38,7 +38,7 @@ def test_csv_with_quotes_newlines_bom_and_crlf(tmp_path, gz):
     path = write(tmp_path / ("a.csv.gz" if gz else "a.csv"), text, gz=gz, bom=True)
     examples = read_labelled(path)
     assert pairs(examples) == [('Hello, "world"\nsecond line', ("pos",)), ("plain", ("neg",))]
-    assert [e.line for e in examples] == [2, 5]  # where each example starts
+    assert [e.where for e in examples] == [f"{path}:2", f"{path}:5"]  # where each starts
 
 
 def test_tsv_jsonl_and_label_text_and_their_detection(tmp_path):
@@ -131,8 +131,8 @@ def test_labels_never_seen_in_training_name_file_line_and_label(tmp_path):
     test = write(tmp_path / "test.csv", "text,label\na,pos\nb,neutral\n")
     examples = read_labelled(test)
     with pytest.raises(DataError, match=r"test\.csv:3: label 'neutral' was never seen in training"):
-        check_known_labels(examples, ["neg", "pos"], test)
-    check_known_labels(examples, ["neg", "pos", "neutral"], test)
+        check_known_labels(examples, ["neg", "pos"])
+    check_known_labels(examples, ["neg", "pos", "neutral"])
 
 
 def test_label_names_and_counts():

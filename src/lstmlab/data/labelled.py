@@ -48,7 +48,7 @@ class LabelledText:
 
     text: str
     labels: tuple[str, ...]
-    line: int = 0  # the line of the file where the example starts (0: not from a file)
+    where: str = ""  # where it starts, for messages: "train.csv:12", "train[3]"
 
     @property
     def label(self) -> str:
@@ -172,7 +172,7 @@ def _read_delimited(path: Path, how: LabelledFormat, fmt: str) -> Iterator[Label
                     + ("; is a quote opened here never closed?" if unclosed else "")
                 )
             where = place(path, start)
-            yield _example(row[text_at], row[label_at], how, where, start)
+            yield make_example(row[text_at], row[label_at], how, where)
     finally:
         csv.field_size_limit(previous_limit)
 
@@ -211,7 +211,7 @@ def _read_jsonl(path: Path, how: LabelledFormat, fmt: str) -> Iterator[LabelledT
         text = record[how.text_column]
         if not isinstance(text, str):
             raise DataError(f"{where}: {how.text_column!r} must be a string, got {quote(line)}")
-        yield _example(text, record[how.label_column], how, where, number)
+        yield make_example(text, record[how.label_column], how, where)
 
 
 def _read_label_text(path: Path, how: LabelledFormat, fmt: str) -> Iterator[LabelledText]:
@@ -222,15 +222,18 @@ def _read_label_text(path: Path, how: LabelledFormat, fmt: str) -> Iterator[Labe
         where = place(path, number)
         if not tab:
             raise DataError(f"{where}: expected 'label<TAB>text', got {quote(line)}")
-        yield _example(text, label, how, where, number)
+        yield make_example(text, label, how, where)
 
 
-def _example(text: str, label: object, how: LabelledFormat, where: str, line: int):
+def make_example(text: object, label: object, how: LabelledFormat, where: str) -> LabelledText:
+    """One checked example; ``where`` names it in errors (``file:line``, ``train[3]``)."""
+    if not isinstance(text, str):
+        raise DataError(f"{where}: the text must be a string, got {type(text).__name__}")
     if len(text) > MAX_FIELD_CHARS:
         raise DataError(f"{where}: a text longer than {MAX_FIELD_CHARS:,} characters")
     if not text.strip():
         raise DataError(f"{where}: the text is empty")
-    return LabelledText(text, parse_labels(label, how, where), line)
+    return LabelledText(text, parse_labels(label, how, where), where)
 
 
 def parse_labels(value: object, how: LabelledFormat, where: str) -> tuple[str, ...]:
@@ -277,10 +280,8 @@ def label_counts(examples: Sequence[LabelledText]) -> Counter[str]:
     return Counter(label for example in examples for label in example.labels)
 
 
-def check_known_labels(
-    examples: Sequence[LabelledText], known: Iterable[str], source: str | os.PathLike[str]
-) -> None:
-    """DataError naming ``source``, line and label if an example has a label not in ``known``."""
+def check_known_labels(examples: Sequence[LabelledText], known: Iterable[str]) -> None:
+    """DataError naming the example (file and line) and label if a label is not in ``known``."""
     known = set(known)
     for example in examples:
         for label in example.labels:
@@ -289,6 +290,6 @@ def check_known_labels(
                     ", ..." if len(known) > 8 else ""
                 )
                 raise DataError(
-                    f"{place(source, example.line)}: label {quote(label)} was never seen in "
+                    f"{example.where}: label {quote(label)} was never seen in "
                     f"training (the model knows {shown})"
                 )

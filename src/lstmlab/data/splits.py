@@ -20,3 +20,13 @@ def train_val_split(n: int, val_fraction: float, seed: int) -> tuple[list[int], 
     random.Random(seed).shuffle(order)
     n_val = round(n * val_fraction)
     return sorted(order[n_val:]), sorted(order[:n_val])
+
+
+def seeded_subset(n: int, size: int, seed: int) -> list[int]:
+    """``size`` indices of ``range(n)`` drawn with ``random.Random(seed)``, sorted; all of
+    them when ``size`` is 0 or at least ``n`` (the ``data.max_train``-style settings)."""
+    if n < 0 or size < 0:
+        raise ValueError(f"n and size must be >= 0, got {n} and {size}")
+    if size == 0 or size >= n:
+        return list(range(n))
+    return sorted(random.Random(seed).sample(range(n), size))

@@ -45,12 +45,11 @@ def read_trec(
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        where = f"{zip_path}:{member}:{number}"
         label, _, question = line.partition(" ")
         coarse, colon, fine = label.partition(":")
         if not colon or coarse not in COARSE_CLASSES or not fine or not question.strip():
-            raise DataError(
-                f"{zip_path}:{member}, line {number}: expected 'COARSE:fine question', "
-                f"got {quote(line)}"
-            )
-        questions.append(LabelledText(question, (coarse if labels == "coarse" else label,), number))
+            raise DataError(f"{where}: expected 'COARSE:fine question', got {quote(line)}")
+        label = coarse if labels == "coarse" else label
+        questions.append(LabelledText(question, (label,), where))
     return questions
