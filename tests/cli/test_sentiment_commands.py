@@ -77,6 +77,18 @@ def test_predict_arguments_json_and_stdin(sentiment_run, capsys, monkeypatch):
     assert len(capsys.readouterr().out.strip().splitlines()) == 2
 
 
+def test_predict_a_long_file_batch_by_batch(sentiment_run, tmp_path, capsys):
+    from lstmlab.data.textfile import TEXT_BATCH
+
+    texts = [("a wonderful film", "pos"), ("boring and dull", "neg")] * (TEXT_BATCH + 7)
+    path = tmp_path / "texts.txt"
+    path.write_text("".join(f"{text}\n\n" for text, _ in texts))  # blank lines skipped
+    assert main(["predict", str(sentiment_run), "--file", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[2] for line in lines] == [text for text, _ in texts]
+    assert [line.split("\t")[0] for line in lines] == [label for _, label in texts]
+
+
 def test_evaluate_on_a_file(sentiment_run, review_files, capsys):
     assert main(["evaluate", str(sentiment_run), "--file", str(review_files[1]), "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)

@@ -139,3 +139,40 @@ def test_bounded_lines_equal_splitlines_or_name_a_too_long_line(tmp_path_factory
             lines_limited(path, limit)
     else:
         assert lines_limited(path, limit) == expected
+
+
+def test_text_batches_read_only_as_far_as_needed():
+    from lstmlab.data.textfile import text_batches
+
+    read = []
+
+    def endless():
+        number = 0
+        while True:
+            number += 1
+            read.append(number)
+            yield "" if number % 3 == 0 else f"text {number}"
+
+    batches = text_batches(endless(), size=4)
+    assert next(batches) == ["text 1", "text 2", "text 4", "text 5"]  # blank lines dropped
+    assert len(read) == 5  # nothing read beyond the first batch
+    assert next(batches) == ["text 7", "text 8", "text 10", "text 11"]
+
+
+def test_text_batches_of_nothing():
+    from lstmlab.data.textfile import text_batches
+
+    with pytest.raises(DataError, match="no text to process"):
+        list(text_batches(["", "  "]))
+    assert list(text_batches([], keep_blank=True)) == [[""]]
+    assert list(text_batches(["", "a"], keep_blank=True)) == [["", "a"]]
+
+
+def test_a_file_read_whole_is_bounded(tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text("[1]\n" * 100)
+    assert read_text(path, max_bytes=400) == "[1]\n" * 100
+    with pytest.raises(DataError, match="larger than 399 bytes"):
+        read_text(path, max_bytes=399)
+    with pytest.raises(DataError, match="/dev/zero"):
+        read_text("/dev/zero", max_bytes=1000)

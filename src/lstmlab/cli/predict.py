@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from lstmlab.data.textfile import decoded_lines, read_lines
+from lstmlab.data.textfile import decoded_lines, read_lines, text_batches
 from lstmlab.errors import CheckpointError, ConfigError, DataError
 from lstmlab.tasks.registry import predict_commands
 
@@ -36,33 +37,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.set_defaults(func=run_predict, task=task.name)
 
 
-def read_texts(args: argparse.Namespace, allow_empty: bool = False) -> list[str]:
-    """The texts to process: arguments, else --file, else standard input."""
+def read_text_batches(args: argparse.Namespace, allow_empty: bool = False) -> Iterator[list[str]]:
+    """The texts to process, a batch at a time: arguments, else --file, else standard input.
+
+    ``allow_empty``: blank texts are kept, and no input at all is one empty text.
+    """
+    lines: Iterable[str]
     if args.texts:
-        texts = list(args.texts)
+        lines = list(args.texts)
     elif args.file:
         # Read as every lstmlab text file: UTF-8 only (a binary file is refused), pipes too.
-        texts = [line for _, line in read_lines(args.file)]
+        lines = (line for _, line in read_lines(args.file))
     elif not sys.stdin.isatty():
-        texts = _stdin_lines()
+        lines = _stdin_lines()
     elif allow_empty:
-        texts = [""]
+        lines = [""]
     else:
         raise DataError("give texts as arguments, with --file FILE, or on standard input")
-    if allow_empty:
-        return texts or [""]
-    texts = [text for text in texts if text.strip()]
-    if not texts:
-        raise DataError("no text to process (the input is empty)")
-    return texts
+    return text_batches(lines, keep_blank=allow_empty)
 
 
-def _stdin_lines() -> list[str]:
+def _stdin_lines() -> Iterator[str]:
     """Standard input's lines, read as files are (a text stream without bytes as it is)."""
     binary = getattr(sys.stdin, "buffer", None)
     if binary is None:
-        return sys.stdin.read().splitlines()
-    return [line for _, line in decoded_lines(binary, "standard input")]
+        yield from sys.stdin.read().splitlines()
+        return
+    for _, line in decoded_lines(binary, "standard input"):
+        yield line
 
 
 def torch_available() -> bool:
@@ -122,5 +124,8 @@ def run_predict(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"{args.run_dir} is a run of the {trained.task!r} task, not {spec.name!r}{hint}"
         )
-    spec.run_predict(trained, read_texts(args, allow_empty=spec.empty_text_allowed), args)
+    # A batch at a time: an endless input runs in bounded memory, printing as it goes.
+    for texts in read_text_batches(args, allow_empty=spec.empty_text_allowed):
+        spec.run_predict(trained, texts, args)
+        sys.stdout.flush()
     return 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -158,6 +158,50 @@ def _check_length(line: bytes, limit: int, where) -> None:
         )
 
 
-def read_text(path: str | os.PathLike[str]) -> str:
-    """The whole text of ``path`` under the same policy, lines joined with ``\\n``."""
-    return "".join(line + "\n" for _, line in read_lines(path))
+MAX_TEXT_BYTES = 64 << 20  # a whole file read into memory: settings, configurations, sequences
+
+
+def read_text(path: str | os.PathLike[str], max_bytes: int = MAX_TEXT_BYTES) -> str:
+    """The whole text of ``path`` under the same policy, lines joined with ``\\n``.
+
+    At most ``max_bytes`` of text: a larger file (``/dev/zero``'s lines, an endless pipe)
+    is a DataError, read only that far.
+    """
+    lines, size = [], 0
+    for _, line in read_lines(path, max_line_bytes=min(MAX_LINE_BYTES, max_bytes)):
+        size += len(line) + 1
+        if size > max_bytes:
+            raise DataError(
+                f"{path}: larger than {max_bytes:,} bytes; this file is read whole, "
+                "is it the right one?"
+            )
+        lines.append(line + "\n")
+    return "".join(lines)
+
+
+TEXT_BATCH = 256  # texts a prediction command holds at a time
+
+
+def text_batches(
+    lines: Iterable[str], size: int = TEXT_BATCH, keep_blank: bool = False
+) -> Iterator[list[str]]:
+    """``lines`` in lists of at most ``size``, read only as far as the next list needs.
+
+    A prediction command answers each list before it reads on, so an endless input
+    (``yes | lstmlab predict RUN``) runs in bounded memory and prints as it goes. Blank
+    lines are dropped unless ``keep_blank``; DataError if no text is left at all.
+    """
+    batch: list[str] = []
+    any_text = False
+    for line in lines:
+        if not keep_blank and not line.strip():
+            continue
+        batch.append(line)
+        if len(batch) == size:
+            any_text = True
+            yield batch
+            batch = []
+    if batch or (not any_text and keep_blank):
+        yield batch or [""]
+    elif not any_text:
+        raise DataError("no text to process (the input is empty)")

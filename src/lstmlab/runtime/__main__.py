@@ -7,12 +7,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
-from lstmlab.data.textfile import decoded_lines, read_lines
+from lstmlab.data.textfile import decoded_lines, read_lines, text_batches
 from lstmlab.data.tokenize import split_words
-from lstmlab.errors import DataError, LstmlabError
-from lstmlab.runtime.predictor import load_bundle
+from lstmlab.errors import LstmlabError
+from lstmlab.runtime.predictor import OnnxBundle, load_bundle
 from lstmlab.text import terminal_safe_output
 
 
@@ -50,15 +51,20 @@ def _main(argv: list[str] | None) -> int:
 
 def run(args: argparse.Namespace) -> None:
     bundle = load_bundle(args.bundle)
+    lines: Iterable[str]
     if args.texts:
-        texts = list(args.texts)
+        lines = list(args.texts)
     elif args.file:
-        texts = [line for _, line in read_lines(args.file)]
+        lines = (line for _, line in read_lines(args.file))
     else:
-        texts = [line for _, line in decoded_lines(sys.stdin.buffer, "standard input")]
-    texts = [text for text in texts if text.strip()]
-    if not texts:
-        raise DataError("no text to process (the input is empty)")
+        lines = (line for _, line in decoded_lines(sys.stdin.buffer, "standard input"))
+    # A batch at a time: an endless input runs in bounded memory, printing as it goes.
+    for texts in text_batches(lines):
+        _answer(bundle, texts, args)
+        sys.stdout.flush()
+
+
+def _answer(bundle: OnnxBundle, texts: list[str], args: argparse.Namespace) -> None:
     if bundle.task == "sentiment":
         for result in bundle.predict(texts):
             print(
