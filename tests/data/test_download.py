@@ -23,6 +23,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.requests.append(self.path)
+        if self.path == "/endless.bin":  # a mirror gone wrong: bytes without end or length
+            self.send_response(200)
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"\0" * 65536)
+            except OSError:  # the client hung up
+                return
         status, body, length = self.routes.get(self.path, (404, b"not found", 9))
         self.send_response(status)
         self.send_header("Content-Length", str(length))
@@ -175,3 +183,11 @@ def test_bad_mirror_and_data_root(tmp_path, monkeypatch):
         fetch_dataset("conll2000", a_file, progress=False)
     with pytest.raises(DataError, match="cannot write into"):
         fetch(f"file://{a_file}", a_file / "below" / "x.bin", None, progress=False)
+
+
+@pytest.mark.parametrize("path", ["/endless.bin", "/good.bin"])
+def test_a_download_stops_at_its_size_limit(server, tmp_path, path):
+    dest = tmp_path / "big.bin"
+    with pytest.raises(DataError, match=r"stopped: it (sent|announces) .*1,000 at most"):
+        fetch(f"{server}{path}", dest, None, progress=False, max_bytes=1000)
+    assert not dest.exists() and list(tmp_path.iterdir()) == []

@@ -18,7 +18,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from lstmlab.data.paths import check_data_root, data_root
-from lstmlab.data.registry import MIRROR_ENV_VAR, get_dataset, mirror_url, sha256_of
+from lstmlab.data.registry import (
+    MIRROR_ENV_VAR,
+    DataFile,
+    get_dataset,
+    mirror_url,
+    sha256_of,
+)
 from lstmlab.data.textfile import os_reason
 from lstmlab.errors import DataError
 from lstmlab.files import atomic_output
@@ -54,11 +60,13 @@ def fetch(
     *,
     check: Callable[[Path], None] | None = None,
     timeout: float = 60.0,
+    max_bytes: int = DataFile.max_bytes,
 ) -> Path:
     """Download ``url`` to ``dest`` unless a valid file is already there; return ``dest``.
 
     The download must have the announced Content-Length, the checksum ``sha256`` (if not
-    None) and pass ``check`` (if given); otherwise DataError, and ``dest`` is left untouched.
+    None), pass ``check`` (if given) and be at most ``max_bytes`` long (it is cut off as
+    soon as it is longer); otherwise DataError, and ``dest`` is left untouched.
     """
     dest = Path(dest)
     if dest.is_file() and is_valid(dest, sha256, check):
@@ -88,22 +96,35 @@ def fetch(
 
     try:
         with atomic_output(dest, check=verify) as out:
-            digest = _stream(url, out, dest, progress, timeout)
+            digest = _stream(url, out, dest, progress, timeout, max_bytes)
     except OSError as error:  # e.g. the disk filled up while writing
         raise DataError(f"cannot write {dest}: {os_reason(error)}") from None
     return dest
 
 
-def _stream(url: str, out, dest: Path, progress: bool, timeout: float) -> str:
-    """Copy the body of ``url`` into ``out``; return its sha256 hex digest."""
+def _stream(url: str, out, dest: Path, progress: bool, timeout: float, max_bytes: int) -> str:
+    """Copy the body of ``url`` into ``out``; return its sha256 hex digest.
+
+    DataError as soon as the body is longer than ``max_bytes`` (or announces it).
+    """
     manual = f"download it yourself from {url} and put it at {dest}"
+
+    def too_large(what: str) -> str:
+        return (
+            f"download of {url} stopped: it {what}, more than this file can be "
+            f"({max_bytes:,} at most); is the mirror right? Or {manual}"
+        )
+
     digest = hashlib.sha256()
     received = 0
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             announced = response.headers.get("Content-Length")
-            expected = int(announced) if announced is not None else None
+            # A malformed Content-Length counts as none: the size limit still holds.
+            expected = int(announced) if announced and announced.isdigit() else None
+            if expected is not None and expected > max_bytes:
+                raise DataError(too_large(f"announces {expected:,} bytes"))
             with tqdm(
                 total=expected,
                 unit="B",
@@ -113,11 +134,14 @@ def _stream(url: str, out, dest: Path, progress: bool, timeout: float) -> str:
                 disable=not progress,
                 leave=False,
             ) as bar:
-                while chunk := response.read(_CHUNK):
+                # Never more than one byte past the limit: enough to know it is exceeded.
+                while chunk := response.read(min(_CHUNK, max_bytes + 1 - received)):
                     out.write(chunk)
                     digest.update(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
+                    if received > max_bytes:
+                        raise DataError(too_large(f"sent more than {max_bytes:,} bytes"))
     except urllib.error.HTTPError as error:
         raise DataError(
             f"download of {url} failed: HTTP {error.code} {error.reason}; {manual}"
@@ -153,6 +177,13 @@ def fetch_dataset(
     root = check_data_root(data_root(data_dir))
     mirror_url(mirror or os.environ.get(MIRROR_ENV_VAR))  # a bad mirror fails before any file
     return [
-        fetch(file.source_url(mirror), root / file.path, file.sha256, progress, check=file.check)
+        fetch(
+            file.source_url(mirror),
+            root / file.path,
+            file.sha256,
+            progress,
+            check=file.check,
+            max_bytes=file.max_bytes,
+        )
         for file in dataset.files
     ]

@@ -48,6 +48,9 @@ class DataFile:
     url: str
     sha256: str | None = None
     check: Callable[[Path], None] | None = None
+    # A download stops past this size (a mirror that streams endless bytes would fill the
+    # disk): far above every file here (IMDb's archive, the largest, is 84 MB).
+    max_bytes: int = 256 << 20
 
     def source_url(self, mirror: str | None = None) -> str:
         """``<mirror>/<path>`` if a mirror is given or ``$LSTMLAB_MIRROR`` set, else ``url``."""
