@@ -66,6 +66,13 @@ def test_conll_pos_and_chunk_columns(tmp_path, gz):
     assert [s.tags for s in read_conll(path, column=2)] == [["B-NP", "B-VP", "O"], ["B-NP", "B-VP"]]
 
 
+def test_conll_last_column(tmp_path):
+    path = write(tmp_path / "ner.txt", "Kim NNP B-PER\nsang VBD O\n\nHi O\n")
+    assert [s.tags for s in read_conll(path, column=-1)] == [["B-PER", "O"], ["O"]]
+    with pytest.raises(DataError, match=r"ner\.txt:1: expected at least 2 columns"):
+        read_conll(write(tmp_path / "ner.txt", "Kim\n"), column=-1)
+
+
 def test_conll_malformed_line_names_file_and_line(tmp_path):
     path = write(tmp_path / "bad.txt", "He PRP B-NP\nran\n")
     with pytest.raises(DataError, match=r"bad\.txt:2:"):

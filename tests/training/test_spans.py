@@ -12,6 +12,7 @@ from lstmlab.training.spans import (
     is_valid,
     span_scores,
     spans,
+    to_scheme,
 )
 
 seqeval_metrics = pytest.importorskip("seqeval.metrics")
@@ -76,6 +77,21 @@ def test_scheme_detection():
     assert detect_scheme([["S-PER", "O"], ["B-LOC", "E-LOC"]]) == "bioes"
     assert detect_scheme([["NN", "VBZ"]]) is None  # POS tags: no spans
     assert detect_scheme([["O", "O"]]) is None
+    # One stray span starting with I- does not make a corpus iob1.
+    assert detect_scheme([["I-LOC", "I-LOC"], ["B-PER", "O", "B-LOC"]]) == "iob2"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tags=st.lists(st.sampled_from([*BIOES_TAGS, "B", "I"]), max_size=16),
+    scheme=st.sampled_from(["iob1", "iob2", "bioes"]),
+)
+def test_any_sequence_rewritten_in_a_scheme_keeps_its_spans_and_is_valid(tags, scheme):
+    rewritten = to_scheme(tags, scheme)
+    assert spans(rewritten) == spans(tags)
+    if all(tag == "O" or "-" in tag for tag in tags):
+        assert is_valid(rewritten, scheme)
+    assert to_scheme(rewritten, scheme) == rewritten
 
 
 @pytest.mark.parametrize(

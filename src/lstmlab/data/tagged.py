@@ -121,7 +121,7 @@ def _read_columns(
     ``n_columns`` is the exact number of columns required on every token line (None: at
     least ``max(word_column, tag_column) + 1``). ``lines``: see :func:`_token_line_sentences`.
     """
-    needed = max(word_column, tag_column) + 1
+    needed = max(word_column, tag_column, 1) + 1  # a tag column of -1 (the last) needs two
 
     def parse(line: str, where: str) -> tuple[str, str] | str:
         fields = line.split()
@@ -138,9 +138,10 @@ def _read_columns(
 
 
 def read_conll(path: PathLike, column: int = 1) -> list[TaggedSentence]:
-    """Read a CoNLL file (``word POS chunk``); ``column`` picks the tag (1 = POS, 2 = chunk)."""
-    if column < 1:
-        raise ValueError(f"column must be >= 1 (column 0 holds the words), got {column}")
+    """Read a CoNLL file (``word POS chunk``); ``column`` picks the tag (1 = POS, 2 = chunk,
+    -1 = the last column, where NER files keep their entity tags)."""
+    if column < 1 and column != -1:
+        raise ValueError(f"column must be >= 1 or -1 (column 0 holds the words), got {column}")
     return _read_columns(Path(path), word_column=0, tag_column=column, n_columns=None)
 
 

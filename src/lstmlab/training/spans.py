@@ -99,21 +99,54 @@ def detect_scheme(sequences: Iterable[Sequence[str]]) -> str | None:
     """The scheme of gold tag sequences: ``bioes``, ``iob1``, ``iob2``, or None if the tags
     are no span tags (POS tags, say, or no span at all).
 
-    ``E-``/``S-`` anywhere: bioes; a span starting with ``I-``: iob1; else iob2.
+    ``E-``/``S-`` anywhere: bioes. Else the spans' first tags decide (leaving out a ``B-``
+    right after a span of its type, which both write): mostly ``I-`` iob1, else iob2 (a
+    corpus with a stray error, e.g. one span in CoNLL-2002 Spanish that starts with
+    ``I-``, is still iob2).
     """
-    scheme = None
+    starts = {"B": 0, "I": 0}
     for tags in sequences:
         for tag in tags:
             if not is_span_tag(tag):
                 return None
             if tag[0] in "ES":
                 return "bioes"
+        previous: Span | None = None
         for span in spans(tags):
-            if scheme is None:
-                scheme = "iob2"
-            if tags[span.start][0] == "I":
-                scheme = "iob1"
-    return scheme
+            after_same = previous is not None and previous.end == span.start
+            after_same = after_same and previous.type == span.type
+            if not (after_same and tags[span.start][0] == "B"):  # such a B- fits both
+                starts[tags[span.start][0]] += 1
+            previous = span
+    if not starts["B"] + starts["I"]:
+        return None
+    return "iob1" if starts["I"] > starts["B"] else "iob2"
+
+
+def to_scheme(tags: Sequence[str], scheme: str) -> list[str]:
+    """The same spans (as :func:`spans` reads ``tags``) written in ``scheme``: a malformed
+    sequence becomes a valid one with the spans conlleval would score."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown tag scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+    out = [OUTSIDE] * len(tags)
+    previous: Span | None = None
+    for span in spans(tags):
+
+        def tag(prefix: str, kind: str = span.type) -> str:
+            return f"{prefix}-{kind}" if kind else prefix
+
+        if scheme == "iob2":
+            out[span.start : span.end] = [tag("B")] + [tag("I")] * (len(span) - 1)
+        elif scheme == "iob1":
+            touching = previous is not None and previous.end == span.start
+            first = "B" if touching and previous.type == span.type else "I"
+            out[span.start : span.end] = [tag(first)] + [tag("I")] * (len(span) - 1)
+        elif len(span) == 1:
+            out[span.start] = tag("S")
+        else:
+            out[span.start : span.end] = [tag("B")] + [tag("I")] * (len(span) - 2) + [tag("E")]
+        previous = span
+    return out
 
 
 def allowed_transitions(
