@@ -169,7 +169,9 @@ def test_data_list_reports_a_corrupt_file(ws, tmp_path, capsys):
     (tmp_path / "conll2000").mkdir()
     for split in ("train", "test"):
         shutil.copy(ws / "corrupt.txt.gz", tmp_path / "conll2000" / f"{split}.txt.gz")
-    assert main(["data", "list", "--data-dir", str(tmp_path)]) == 0
+    assert (
+        main(["data", "list", "--data-dir", str(tmp_path)]) == 2
+    )  # a damaged data set is an error
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("conll2000"))
     assert "UNREADABLE" in line and "not a valid gzip file" in line
 

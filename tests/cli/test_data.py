@@ -48,8 +48,15 @@ def write_small_data(root):
         (root / "conll2000" / f"{split}.txt.gz").write_bytes(gzip.compress(b"A DT B\nb NN I\n\n"))
 
 
-def test_list_shows_present_and_missing(tmp_path, capsys):
+SMALL_COMPLETE = {  # what write_small_data's copies hold, complete
+    "imdb": {"train pos": 1, "train neg": 1, "test pos": 1, "test neg": 0, "unsup": 1},
+    "conll2000": {"train sentences": 1, "test sentences": 1},
+}
+
+
+def test_list_shows_present_and_missing(tmp_path, capsys, monkeypatch):
     write_small_data(tmp_path)
+    monkeypatch.setattr("lstmlab.cli.data.COMPLETE", SMALL_COMPLETE)
     assert main(["data", "list", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     lines = {line.split()[0]: line for line in out.splitlines()[1:]}
@@ -102,3 +109,35 @@ def test_fetch_real_files_through_a_mirror_verifies_checksums(real_data_root, tm
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _small_imdb_tar(names: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name in names:
+            info = tarfile.TarInfo(f"aclImdb/{name}.txt")
+            info.size = 600
+            archive.addfile(info, io.BytesIO(b"x" * 600))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "renamed", "incomplete"])
+def test_list_says_a_damaged_archive_is_damaged(tmp_path, capsys, monkeypatch, damage):
+    write_small_data(tmp_path)
+    monkeypatch.setattr("lstmlab.cli.data.COMPLETE", SMALL_COMPLETE)
+    names = ["train/pos/1_9", "train/neg/2_1", "test/pos/3_8", "train/unsup/4_0"]
+    if damage == "renamed":
+        names[2] = "test/pos/3_8.bak"
+    raw = _small_imdb_tar(names)
+    if damage == "garbage":  # 4 KiB of garbage from the middle on: tar stops there, silently
+        raw = raw[:1536] + bytes(range(256)) * 16 + raw[1536:]
+    if damage == "incomplete":
+        monkeypatch.setitem(SMALL_COMPLETE, "imdb", {**SMALL_COMPLETE["imdb"], "test neg": 1})
+    (tmp_path / "aclImdb_v1.tar.gz").write_bytes(gzip.compress(raw))
+    assert main(["data", "list", "--data-dir", str(tmp_path)]) == 2
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("imdb"))
+    assert line.split()[1] == "damaged" and "DAMAGED" in line, line
+    assert "a complete copy holds " in line and "lstmlab data fetch imdb" in line, line
+    conll = next(x for x in out.splitlines() if x.startswith("conll2000"))
+    assert conll.split()[1] == "present"  # the others are listed as ever
