@@ -10,12 +10,15 @@ line and give exit status 2; Ctrl-C gives 130. Everything printed passes through
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import signal
 import sys
 from typing import Any
 
 from lstmlab import __version__
+from lstmlab.data.textfile import os_reason, short_path
 from lstmlab.errors import LstmlabError
 from lstmlab.tasks.registry import light_task_names, predict_commands
 from lstmlab.text import terminal_safe_output
@@ -141,7 +144,17 @@ def _main(argv: list[str] | None) -> int:
         print("lstmlab: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except OSError as error:  # the system refused a read or write no check foresaw
+        if _is_stdout_error(error):  # e.g. ``lstmlab predict ... > /dev/full``
+            _silence_stdout()
+            message = f"cannot write the output: {os_reason(error)}"
+        else:
+            where = short_path(error.filename) if error.filename else "input/output"
+            message = f"{where}: {os_reason(error)}"
+        print(f"lstmlab: error: {message}", file=sys.stderr)
+        return 2
     except (MemoryError, RuntimeError) as error:
         if not _out_of_memory(error):
             raise
@@ -153,6 +166,21 @@ def _main(argv: list[str] | None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _is_stdout_error(error: OSError) -> bool:
+    """Whether ``error`` came from writing standard output (it names no file)."""
+    return error.filename is None and error.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null: the interpreter's final flush of what could not
+    be written would otherwise print a second error after ours."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _handle_sigterm_like_ctrl_c() -> Any:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from lstmlab.errors import DataError
+
 Tokenizer = Callable[[str], list[str]]
 
 # IMDb reviews contain literal HTML line breaks: "<br />", "<br/>", "<br>".
@@ -71,7 +73,12 @@ def sentence_batch(sentences: str | list[str] | list[list[str]]) -> tuple[list[l
         and not any(" " in str(item).strip() for item in sentences)
     )
     batch = [sentences] if one else list(sentences)
-    return [split_words(s) if isinstance(s, str) else list(s) for s in batch], one
+    words = [split_words(s) if isinstance(s, str) else list(s) for s in batch]
+    if not all(isinstance(word, str) for sentence in words for word in sentence):
+        raise DataError("a sentence is a string or a list of words (strings)")
+    if not all(word.strip() for sentence in words for word in sentence):
+        raise DataError("a word is empty or blank; a sentence's words are what it splits into")
+    return words, one
 
 
 TOKENIZERS: dict[str, Tokenizer] = {

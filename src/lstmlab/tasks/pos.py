@@ -387,10 +387,13 @@ def tag_sentences(
     encoder = SentenceEncoder(state, config.data)
     device = next(model.parameters()).device
     tag_names = encoder.tags.tokens
-    predicted = predict_tags(model, [encoder.example(s) for s in sentences], device)
+    # An empty sentence has no words to tag: it gets no pairs (the model never sees it).
+    words = [s for s in sentences if s]
+    examples = [encoder.example(s) for s in words]
+    predicted = iter(predict_tags(model, examples, device) if words else [])
     return [
-        [(w, tag_names[t]) for w, t in zip(s, p, strict=True)]
-        for s, p in zip(sentences, predicted, strict=True)
+        [(w, tag_names[t]) for w, t in zip(s, next(predicted), strict=True)] if s else []
+        for s in sentences
     ]
 
 

@@ -23,7 +23,7 @@ from lstmlab.data.review_files import LABEL_NAMES, read_review_file
 from lstmlab.data.splits import train_val_split
 from lstmlab.data.tokenize import TOKENIZERS, get_tokenizer
 from lstmlab.data.vocab import DEFAULT_SPECIALS, Vocab
-from lstmlab.errors import DataError
+from lstmlab.errors import ConfigError, DataError
 from lstmlab.models.sentiment import SentimentClassifier, SentimentClassifierConfig
 from lstmlab.tasks.registry import register_task
 from lstmlab.tasks.vectors import freeze, init_from_vectors
@@ -207,6 +207,8 @@ class SentimentTask(Task):
 
     def api_predict(self, trained: Any, texts: str | list[str]) -> Any:
         """Label and probability of one review (a dict) or of each review in a list."""
+        if not isinstance(texts, str) and not all(isinstance(t, str) for t in texts):
+            raise ConfigError("predict() takes a review (a string) or a list of reviews")
         results = predict_texts(
             trained.model,
             trained.config,
