@@ -31,6 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from lstmlab.confine import confined
 from lstmlab.errors import ConfigError
 from lstmlab.runtime.manifest import is_bundle
 from lstmlab.tasks import get_task
@@ -139,7 +140,15 @@ class Trained:
 
 
 def load(run_dir: str | Path, device: str | torch.device | None = None) -> Trained:
-    """The best model of a run folder, or an exported bundle's, on ``device`` (default: CPU)."""
+    """The best model of a run folder, or an exported bundle's, on ``device`` (default: CPU).
+
+    Nothing outside the folder is read, whatever its files name (see lstmlab.confine).
+    """
+    with confined([run_dir]):
+        return _load(run_dir, device)
+
+
+def _load(run_dir: str | Path, device: str | torch.device | None) -> Trained:
     if is_bundle(run_dir):  # ``lstmlab export``'s folder: safetensors weights and config
         from lstmlab.export import load_bundle_model
 

@@ -16,14 +16,16 @@ pytest.importorskip("fastapi", reason="the serve extra is not installed: pip ins
 def app(sentiment_run, pos_run, lm_run):
     from lstmlab.serve import load_app
 
-    return load_app([sentiment_run, pos_run, lm_run])
+    # The tiny runs were trained on files beside their folders: the unit search may read them.
+    runs = [sentiment_run, pos_run, lm_run]
+    return load_app(runs, allow_data=[run.parent for run in runs])
 
 
 @pytest.fixture(scope="session")
 def client(app):
     from fastapi.testclient import TestClient
 
-    return TestClient(app)
+    return TestClient(app, base_url="http://127.0.0.1")  # a Host the server answers
 
 
 def free_port() -> int:

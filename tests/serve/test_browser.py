@@ -42,6 +42,7 @@ def browser():
         "--window-size=1300,1000",
     ):
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP reports land there
     driver = webdriver.Chrome(
         options=options, service=webdriver.ChromeService(executable_path=driver_path)
     )
@@ -154,3 +155,17 @@ def test_language_model_next_words_and_generation(page, client):
     assert page.find_element(By.ID, "generated").text == (
         f"a dog ran in ▸ {' '.join(generated['words'])}"
     )
+
+
+def test_the_page_works_under_its_content_security_policy(page):
+    analyse(page, "sentiment", REVIEW)
+    wait(page).until(EC.visibility_of_element_located((By.ID, "label")))
+    wait(page).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#heatmap td.cell"))
+    page.find_element(By.CSS_SELECTOR, "#heatmap th.unit").click()
+    wait(page).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#unit-matches li"))
+    refused = [
+        entry["message"]
+        for entry in page.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]
+    assert refused == []

@@ -33,6 +33,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--data-dir",
         help="data root for the unit search's validation data (default: $LSTMLAB_DATA)",
     )
+    parser.add_argument(
+        "--allow-data",
+        action="append",
+        default=[],
+        metavar="FOLDER",
+        help="a folder the unit search may also read validation data from (a run trained on "
+        "your own files); else it reads only the run folder and the data root (repeatable)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name clients may reach the server by, besides its address (and "
+        "localhost on loopback); '*' allows any (repeatable; guards against DNS rebinding)",
+    )
     parser.set_defaults(func=run_serve)
 
 
@@ -61,7 +77,13 @@ def run_serve(args: argparse.Namespace) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    app = load_app(args.runs, args.data_dir)
+    app = load_app(
+        args.runs,
+        args.data_dir,
+        host=args.host,
+        allow_hosts=args.allow_host,
+        allow_data=args.allow_data,
+    )
     if not is_loopback(args.host):
         print(
             f"lstmlab: warning: listening on {args.host}: anyone who can reach this machine "

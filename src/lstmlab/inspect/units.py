@@ -9,12 +9,15 @@ high, and returns each with a few tokens of context.
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from lstmlab.confine import confined
 from lstmlab.inspect.tasks import Encoded, Inspector, sample
 from lstmlab.inspect.trace import GATE_NAMES, layer_key
 from lstmlab.nn import LSTMGates
@@ -126,11 +129,23 @@ class UnitIndex:
 
 
 class LazyUnitIndex:
-    """A :class:`UnitIndex` built on first use (thread-safe); errors are kept and re-raised."""
+    """A :class:`UnitIndex` built on first use (thread-safe); errors are kept and re-raised.
 
-    def __init__(self, inspector: Inspector, data_dir: str | None = None) -> None:
+    ``roots``: when given, building it may open files only under these folders (see
+    :func:`lstmlab.confine.confined`): the paths a run's config names are not trusted.
+    The paths it was refused are kept in ``refused``.
+    """
+
+    def __init__(
+        self,
+        inspector: Inspector,
+        data_dir: str | None = None,
+        roots: list[Path] | None = None,
+    ) -> None:
         self.inspector = inspector
         self.data_dir = data_dir
+        self.roots = roots
+        self.refused: list[str] = []
         self._lock = threading.Lock()
         self._index: UnitIndex | None = None
         self._error: Exception | None = None
@@ -140,9 +155,13 @@ class LazyUnitIndex:
             if self._error is not None:
                 raise self._error
             if self._index is None:
+                guard = confined(self.roots) if self.roots is not None else nullcontext()
+                confinement = None
                 try:
-                    self._index = UnitIndex.build(self.inspector, self.data_dir)
+                    with guard as confinement:
+                        self._index = UnitIndex.build(self.inspector, self.data_dir)
                 except Exception as error:
+                    self.refused = list(getattr(confinement, "refused", []))
                     self._error = error
                     raise
             return self._index

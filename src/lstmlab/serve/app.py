@@ -15,7 +15,11 @@ Endpoints (all errors are ``{"error": "one message"}`` with a 4xx status):
 - ``GET  /openapi.json``                        the API's OpenAPI description
 
 Runs are named at start-up (``lstmlab serve RUN ...``) and requests only ever name them:
-no request can name a file on the server.
+no request can name a file on the server. Nor can a run: the unit search reads the run's
+validation data only under the run folder, the data root and the folders the server was
+started with (``--allow-data``), and its errors reach the client without the files' text
+(the server's log has them). :mod:`lstmlab.serve.guard` checks ``Host``, adds the security
+headers and answers what no handler did.
 """
 
 from __future__ import annotations
@@ -26,16 +30,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from lstmlab import __version__
-from lstmlab.errors import ConfigError, DataError, LstmlabError
+from lstmlab.errors import ConfigError, DataError
 from lstmlab.inspect.tasks import Inspector
 from lstmlab.inspect.trace import GATE_NAMES
 from lstmlab.inspect.units import LazyUnitIndex
+from lstmlab.serve.guard import Guard, HostPolicy, SafeJSONResponse, log
 from lstmlab.serve.requests import (
     MAX_TEXT_CHARS,
     ApiError,
@@ -52,15 +57,46 @@ DECIMALS = 4  # values in /inside answers
 
 
 class ServedRun:
-    """One run the server answers for: its inspector and (lazily) its unit index."""
+    """One run the server answers for: its inspector and (lazily) its unit index.
 
-    def __init__(self, name: str, inspector: Inspector, data_dir: str | None) -> None:
+    ``roots``: the folders the unit search may read (None: any, for library use).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        inspector: Inspector,
+        data_dir: str | None,
+        roots: list[Path] | None = None,
+    ) -> None:
         self.name = name
         self.inspector = inspector
-        self.units = LazyUnitIndex(inspector, data_dir)
+        self.units = LazyUnitIndex(inspector, data_dir, roots)
+        self._logged = False
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, **self.inspector.describe()}
+
+    def unit_search_problem(self, error: Exception) -> str:
+        """What the client is told when the unit index cannot be built; the reason, which
+        may quote a data file, goes to the server's log (once)."""
+        refused = self.units.refused
+        if not self._logged:
+            self._logged = True
+            if refused:
+                log(
+                    f"unit search for {self.name}: its validation data {refused[0]} is "
+                    "outside the run folder and the data root; start serve with "
+                    "--allow-data FOLDER to read it"
+                )
+            else:
+                log(f"unit search for {self.name}: {type(error).__name__}: {error}")
+        if refused:
+            return (
+                "the unit search needs this run's validation data, which lies outside the "
+                "folders this server may read (start it with --allow-data FOLDER)"
+            )
+        return "the unit search cannot read this run's validation data (the server's log says why)"
 
 
 def run_names(paths: list[Path]) -> list[str]:
@@ -76,17 +112,21 @@ def run_names(paths: list[Path]) -> list[str]:
     return names
 
 
-def create_app(runs: list[ServedRun]) -> FastAPI:
-    """The FastAPI app serving ``runs``."""
+def create_app(runs: list[ServedRun], hosts: HostPolicy | None = None) -> FastAPI:
+    """The FastAPI app serving ``runs``, answering the ``Host`` names ``hosts`` allows
+    (default: a loopback server's)."""
     app = FastAPI(
         title="lstmlab",
         version=__version__,
         docs_url=None,
         redoc_url=None,
         description="Look inside trained LSTMs: predictions, evidence, gates.",
+        default_response_class=SafeJSONResponse,
     )
+    app.state.runs = runs
     by_name = {run.name: run for run in runs}
     add_error_handlers(app)
+    app.add_middleware(Guard, hosts=hosts or HostPolicy("127.0.0.1"))
 
     def find(name: str) -> ServedRun:
         if name not in by_name:
@@ -151,10 +191,8 @@ def create_app(runs: list[ServedRun]) -> FastAPI:
         run = find(name)
         try:
             index = run.units.get()
-        except LstmlabError as error:
-            raise ApiError(
-                503, f"the unit search needs the run's validation data: {error}"
-            ) from None
+        except Exception as error:  # reading data: the message may quote a file
+            raise ApiError(503, run.unit_search_problem(error)) from None
         matches = index.search(layer, direction, gate, unit)
         return {
             "unit": unit,
@@ -185,34 +223,31 @@ def gates_answer(inspector: Inspector, body: InsideRequest) -> dict[str, Any]:
 
 
 def add_error_handlers(app: FastAPI) -> None:
-    """Every error answer is ``{"error": message}``; the server keeps serving."""
+    """Every error answer is ``{"error": message}``; the server keeps serving (any other
+    exception is answered by :class:`~lstmlab.serve.guard.Guard`, with one log line)."""
 
-    def answer(status: int, message: str) -> JSONResponse:
-        return JSONResponse({"error": message}, status_code=status)
+    def answer(status: int, message: str) -> SafeJSONResponse:
+        return SafeJSONResponse({"error": message}, status_code=status)
 
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, error: ApiError) -> JSONResponse:
+    async def api_error(_: Request, error: ApiError) -> SafeJSONResponse:
         return answer(error.status, error.message)
 
     @app.exception_handler(ConfigError)
-    async def config_error(_: Request, error: ConfigError) -> JSONResponse:
+    async def config_error(_: Request, error: ConfigError) -> SafeJSONResponse:
         return answer(422, str(error))
 
     @app.exception_handler(DataError)
-    async def data_error(_: Request, error: DataError) -> JSONResponse:
+    async def data_error(_: Request, error: DataError) -> SafeJSONResponse:
         return answer(503, str(error))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(_: Request, error: HTTPException) -> SafeJSONResponse:
         message = error.detail if isinstance(error.detail, str) else "request refused"
         if error.status_code == 404 and message == "Not Found":
             message = "no such page or endpoint"
         return answer(error.status_code, message)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(_: Request, error: RequestValidationError) -> SafeJSONResponse:
         return answer(422, validation_message(list(error.errors())))
-
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, error: Exception) -> JSONResponse:
-        return answer(500, f"internal error: {type(error).__name__}")

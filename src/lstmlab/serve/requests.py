@@ -11,7 +11,7 @@ import json
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 MAX_TEXT_CHARS = 5_000  # characters of text per request
 MAX_BODY_BYTES = 64 * 1024  # JSON escapes may take 6 bytes a character
@@ -83,16 +83,23 @@ async def read_body(request: Request, model: type[Body]) -> Body:
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
+    except ClientDisconnect:
+        raise ApiError(400, "the client closed the connection before the body ended") from None
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise ApiError(400, "the request body is not UTF-8 text") from None
     except json.JSONDecodeError as error:
         raise ApiError(400, f"the request body is not valid JSON: {error.msg}") from None
+    except RecursionError:  # [[[[...: Python's parser recurses per level
+        raise ApiError(400, "the request body is nested too deeply") from None
+    except ValueError as error:  # an integer of more than 4,300 digits, ...
+        raise ApiError(400, f"the request body is not usable JSON: {error}") from None
     if not isinstance(data, dict):
         raise ApiError(400, 'the request body must be a JSON object such as {"text": "..."}')
     try:
@@ -104,7 +111,7 @@ async def read_body(request: Request, model: type[Body]) -> Body:
 
 
 def check_text(text: str) -> None:
-    """Refuse empty, too long, or NUL-holding text."""
+    """Refuse empty, too long, NUL-holding or not-Unicode text."""
     if not text.strip():
         raise ApiError(422, "text is empty")
     if len(text) > MAX_TEXT_CHARS:
@@ -113,6 +120,10 @@ def check_text(text: str) -> None:
         )
     if "\x00" in text:
         raise ApiError(422, "text holds a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # "\ud800" in the JSON: a lone surrogate, not a character
+        raise ApiError(422, "text is not valid Unicode (it holds a lone surrogate)") from None
 
 
 def validation_message(errors: list[dict]) -> str:

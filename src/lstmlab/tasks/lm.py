@@ -393,11 +393,14 @@ def generate(
     model.eval()
     features, hidden = model(torch.tensor([ids], device=device))
     for _ in range(tokens):
-        logits = model.log_probs(features[0, -1:]).squeeze(0).float().cpu() / temperature
+        logits = model.log_probs(features[0, -1:]).squeeze(0).float().cpu()
         logits[never] = -math.inf
         if top_k > 0:
             threshold = torch.topk(logits, min(top_k, logits.numel())).values[-1]
             logits[logits < threshold] = -math.inf
+        # Shifted so the likeliest word scores 0, and divided in float64 (1e-300 is 0 in
+        # float32): a tiny temperature gives the others -inf, not all of them (NaN).
+        logits = ((logits - logits.max()).double() / temperature).float()
         next_id = int(torch.multinomial(torch.softmax(logits, dim=0), 1, generator=generator))
         yield vocab.tokens[next_id]
         features, hidden = model(torch.tensor([[next_id]], device=device), hidden)
