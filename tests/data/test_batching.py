@@ -111,6 +111,14 @@ def test_collate_pads_every_kind_of_field():
     assert batch["chars"][0, :, 1].tolist() == [0, 0, 0]
 
 
+def test_collate_stacks_fixed_size_target_rows():
+    examples = [
+        {"ids": torch.tensor([4, 5, 6]), "targets": torch.tensor([1.0, 0.0])},
+        {"ids": torch.tensor([7]), "targets": torch.tensor([0.0, 1.0])},
+    ]
+    assert collate(examples)["targets"].tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
 def test_collate_pads_only_where_mask_is_false():
     rng = random.Random(0)
     examples = [

@@ -114,3 +114,27 @@ def test_seeded_subsets():
     assert subset == seeded_subset(1000, 50, seed=3) != seeded_subset(1000, 50, seed=4)
     with pytest.raises(ValueError):
         seeded_subset(5, -1, seed=0)
+
+
+def test_saved_memory_splits_are_named_by_content_and_read_back(tmp_path):
+    from lstmlab.data.memory import save_labelled_memory, save_tagged_memory
+
+    path, pairs = save_labelled_memory("train", [("a b", "x"), ("c", ["y", "z"])], tmp_path)
+    assert pairs and path.name.startswith("train-") and path.suffix == ".jsonl"
+    how = LabelledFormat(multi_label=True)
+    assert [(e.text, e.labels) for e in read_labelled(path, how)] == [
+        ("a b", ("x",)),
+        ("c", ("y", "z")),
+    ]
+    again, _ = save_labelled_memory("train", [("a b", "x"), ("c", ["y", "z"])], tmp_path)
+    other, _ = save_labelled_memory("train", [("a b", "x")], tmp_path)
+    assert again == path != other
+    frame = FakeFrame({"sentence": ["hi"], "y": ["q"]})
+    framed, pairs = save_labelled_memory("valid", frame, tmp_path)
+    assert not pairs
+    columns = LabelledFormat(text_column="sentence", label_column="y")
+    assert [(e.text, e.label) for e in read_labelled(framed, columns)] == [("hi", "q")]
+    tagged = save_tagged_memory("test", [(["A", "b"], ["B-X", "O"])], tmp_path)
+    assert read_tagged_file(tagged) == [TaggedSentence(["A", "b"], ["B-X", "O"])]
+    with pytest.raises(DataError, match=r"train\[0\]: expected a \(text, label\) pair"):
+        save_labelled_memory("train", [("only",)], tmp_path)

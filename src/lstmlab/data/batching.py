@@ -108,12 +108,17 @@ class BucketBatchSampler(Sampler[list[int]]):
         return n_batches
 
 
+# 1-d fields that are one fixed-size row per example, stacked, not padded to the length.
+STACKED_FIELDS = frozenset({"targets"})
+
+
 def collate(examples: list[dict[str, Any]]) -> dict[str, Tensor]:
     """Stack a list of examples into one padded batch.
 
     Each example has ``"ids"``: LongTensor[T] and any of:
 
     - scalars (``int``, ``float`` or 0-d tensors, e.g. ``"label"``) → ``[B]``;
+    - ``"targets"``: a fixed-size 1-d row per example (a multi-label 0/1 row) → ``[B, C]``;
     - other 1-d tensors (per-token fields, e.g. ``"tags"``) → ``[B, T_max]``, padded with
       ``PAD_VALUES.get(key, 0)`` (-100 for ``"tags"``, so the loss ignores padding);
     - 2-d tensors ``[T, C_t]`` (e.g. ``"chars"``) → ``[B, T_max, C_max]``, padded with 0.
@@ -141,7 +146,7 @@ def _collate_field(key: str, values: list[Any], max_len: int) -> Tensor:
         if isinstance(first, (int, float)):
             return torch.tensor(values)
         raise TypeError(f"cannot collate field {key!r} of type {type(first).__name__}")
-    if first.dim() == 0:
+    if first.dim() == 0 or key in STACKED_FIELDS:
         return torch.stack(values)
     if first.dim() == 1:
         padded = pad_sequence(values, batch_first=True, padding_value=PAD_VALUES.get(key, 0))

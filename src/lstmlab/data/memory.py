@@ -15,6 +15,7 @@ and repeated from its files.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -152,3 +153,74 @@ def write_conll(sentences: Sequence[TaggedSentence], path: str | os.PathLike[str
             lines = [f"{w} {t}\n" for w, t in zip(sentence.words, sentence.tags, strict=True)]
             file.write(("".join(lines) + "\n").encode("utf-8"))
     return path
+
+
+def _json_value(value: Any) -> Any:
+    """numpy (and pandas) scalars and arrays as plain JSON values."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"cannot save a {type(value).__name__} as JSON")
+
+
+def _save_by_content(name: str, suffix: str, content: bytes, folder: Path) -> Path:
+    """``folder/<name>-<sha256 prefix><suffix>`` holding ``content`` (written once)."""
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    path = Path(folder) / f"{name}-{digest}{suffix}"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(path) as file:
+            file.write(content)
+    return path
+
+
+def save_labelled_memory(name: str, data: Any, folder: str | os.PathLike[str]) -> tuple[Path, bool]:
+    """In-memory labelled data saved as a JSON-lines file named by its content, for a run to
+    read as it reads any file; and whether it was (text, label) pairs (saved under the keys
+    ``text`` and ``label``; dicts and data frames keep their own column names).
+
+    Only the structure is checked here (:func:`labelled_from_memory`'s errors, naming
+    ``name[i]``); labels are parsed when the run reads the file, with its settings.
+    """
+    if _is_frame(data):
+        data = data.to_dict("list")
+    if isinstance(data, dict):  # columns -> one record per row, every column kept
+        sizes = {len(column) for column in data.values()}
+        if len(sizes) > 1:
+            raise DataError(f"{name}: its columns differ in length ({sorted(sizes)})")
+        keys = list(data)
+        rows: Sequence[Any] = [
+            dict(zip(keys, values, strict=True)) for values in zip(*data.values(), strict=True)
+        ]
+    else:
+        rows = _rows(data, name, LabelledFormat())
+    pairs = not any(isinstance(row, dict) for row in rows)
+    lines = []
+    for i, row in enumerate(rows):
+        if isinstance(row, dict):
+            record = row
+        elif isinstance(row, list | tuple) and len(row) == 2:
+            record = {
+                "text": row[0],
+                "label": list(row[1]) if isinstance(row[1], tuple) else row[1],
+            }
+        else:
+            raise DataError(f"{name}[{i}]: expected a (text, label) pair or a dict")
+        try:
+            lines.append(json.dumps(record, ensure_ascii=False, default=_json_value))
+        except (TypeError, ValueError) as error:
+            raise DataError(f"{name}[{i}]: {error}") from None
+    if not lines:
+        raise DataError(f"{name}: holds no labelled examples")
+    content = ("\n".join(lines) + "\n").encode("utf-8")
+    return _save_by_content(name, ".jsonl", content, Path(folder)), pairs
+
+
+def save_tagged_memory(name: str, data: Any, folder: str | os.PathLike[str]) -> Path:
+    """In-memory ``[(tokens, tags), ...]`` checked and saved as a ``word tag`` file named by
+    its content."""
+    sentences = tagged_from_memory(data, name)
+    content = "".join(
+        "".join(f"{w} {t}\n" for w, t in zip(s.words, s.tags, strict=True)) + "\n"
+        for s in sentences
+    ).encode("utf-8")
+    return _save_by_content(name, ".txt", content, Path(folder))
