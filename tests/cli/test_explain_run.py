@@ -106,3 +106,31 @@ def test_a_language_model_run(capsys, lm_run):
     assert "lm run, LSTM of 1 layer(s), one direction, 12 units" in out
     assert "likeliest next words: mat (" in out
     assert re.search(r"^\s+0  <eos>\s", out, re.MULTILINE)
+
+
+def test_evidence_only_when_asked(capsys, sentiment_run, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("the evidence was computed without --evidence")
+
+    monkeypatch.setattr("lstmlab.inspect.evidence.occlusion_evidence", never)
+    long_text = " ".join([REVIEW] * 600)  # 3,000 tokens: the evidence would cost 3,000 passes
+    report = explain_json(capsys, str(sentiment_run), long_text)
+    assert "evidence" not in report["prediction"]
+    assert len(report["tokens"]) == len(
+        inspector_for(lstmlab.load(sentiment_run)).encode(long_text).tokens
+    )
+    monkeypatch.undo()
+
+    report = explain_json(capsys, str(sentiment_run), REVIEW, "--evidence")
+    expected = inspector_for(lstmlab.load(sentiment_run)).predict(REVIEW)["evidence"]
+    assert report["prediction"]["evidence"] == expected
+    assert main(["explain", str(sentiment_run), REVIEW, "--evidence"]) == 0
+    assert "strongest evidence" in capsys.readouterr().out
+
+
+def test_evidence_on_too_long_a_text_is_one_line(capsys, sentiment_run, monkeypatch):
+    monkeypatch.setattr("lstmlab.inspect.evidence.MAX_EVIDENCE_TOKENS", 8)
+    capsys.readouterr()
+    assert main(["explain", str(sentiment_run), " ".join([REVIEW] * 3), "--evidence"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "evidence takes at most 8 tokens" in err

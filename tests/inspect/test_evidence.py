@@ -75,3 +75,16 @@ def test_remove_positions_keeps_one_token():
 def test_vocabulary_words_are_known(sentiment):
     for word in GOOD + BAD:
         assert not sentiment.predict(f"the film was {word}")["unseen"][3]
+
+
+def test_evidence_in_several_chunks_is_the_same(sentiment, monkeypatch):
+    ids = sentiment.encode("the plot was dull but the cast quite great and moving").example["ids"]
+    whole = occlusion_evidence(sentiment.probabilities, ids)
+    monkeypatch.setattr("lstmlab.inspect.evidence.CHUNK", 3)
+    seen = []
+    chunked = occlusion_evidence(
+        sentiment.probabilities, ids, progress=lambda done, total: seen.append((done, total))
+    )
+    torch.testing.assert_close(chunked, whole, atol=1e-6, rtol=0)
+    steps = ids.numel()
+    assert seen == [(min(end, steps), steps) for end in range(3, steps + 3, 3)]

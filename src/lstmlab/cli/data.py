@@ -6,8 +6,6 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from tqdm import tqdm
-
 from lstmlab.data.download import fetch_dataset
 from lstmlab.data.imdb import (
     EXPECTED_SIZES,
@@ -20,6 +18,8 @@ from lstmlab.data.paths import check_data_root, data_root
 from lstmlab.data.registry import DATASETS, MIRROR_ENV_VAR, locate
 from lstmlab.data.tagged import read_brown, read_conll
 from lstmlab.errors import DataError
+from lstmlab.progress import bar as progress_bar
+from lstmlab.progress import write as progress_write
 
 DATA_DIR_HELP = (
     "data root (default: $LSTMLAB_DATA, else $XDG_CACHE_HOME/lstmlab or ~/.cache/lstmlab)"
@@ -54,11 +54,11 @@ def run_list(args: argparse.Namespace) -> int:
     """One line per data set; exit 2 when one present is damaged or unreadable."""
     print(f"data root: {check_data_root(data_root(args.data_dir))}")
     damaged = 0
-    for name in tqdm(DATASETS, desc="checking", leave=False):
+    for name in progress_bar(DATASETS, desc="checking", leave=False):
         try:
             path = locate(name, args.data_dir)
         except DataError as missing:  # says which file to put where
-            tqdm.write(f"{name:<10} missing   {missing}")
+            progress_write(f"{name:<10} missing   {missing}")
             continue
         try:
             splits, counts = SPLIT_SUMMARIES[name](path)
@@ -75,7 +75,7 @@ def run_list(args: argparse.Namespace) -> int:
                     f"{name}`"
                 )
         state = "damaged" if splits.startswith(("DAMAGED", "UNREADABLE")) else "present"
-        tqdm.write(f"{name:<10} {state:<9} {path}  {_format_size(_size_of(path))}  {splits}")
+        progress_write(f"{name:<10} {state:<9} {path}  {_format_size(_size_of(path))}  {splits}")
     return 2 if damaged else 0
 
 

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from lstmlab.errors import ConfigError
+from lstmlab.inspect.evidence import MAX_EVIDENCE_TOKENS
 
 TOY_OPTIONS = ("input_size", "hidden_size", "seed", "sequence")
 
@@ -33,6 +34,13 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         default=5,
         metavar="K",
         help="units listed per token, the K largest |h_t| (default: 5)",
+    )
+    group.add_argument(
+        "--evidence",
+        action="store_true",
+        help="also each word's leave-one-out evidence, where the task has it (sentiment): "
+        "one more pass of the model per token, at most "
+        f"{MAX_EVIDENCE_TOKENS:,} tokens",
     )
     group.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -63,7 +71,8 @@ def explain_run(args: argparse.Namespace) -> int:
         **inspector.describe(),
         "layer": args.layer,
         "direction": args.direction,
-        "prediction": inspector.predict(text),
+        # The evidence costs a pass of the model per token: computed only when asked for.
+        "prediction": _predict(inspector, text, args.evidence, len(encoded.tokens)),
         "tokens": [
             {"token": token, "units": units}
             for token, units in zip(encoded.tokens, top_units(gates, args.units), strict=True)
@@ -81,6 +90,22 @@ def explain_run(args: argparse.Namespace) -> int:
     else:
         print(format_report(report))
     return 0
+
+
+def _predict(inspector: Any, text: str, evidence: bool, tokens: int) -> dict[str, Any]:
+    """The inspector's answer; with ``evidence``, its per-word evidence too, with progress."""
+    if not evidence:
+        return inspector.predict(text, evidence=False)
+    from lstmlab.progress import bar
+
+    with bar(desc="evidence", total=tokens, unit="token", leave=False) as progress:
+        done = [0]
+
+        def advance(now: int, total: int) -> None:
+            progress.update(now - done[0])
+            done[0] = now
+
+        return inspector.predict(text, evidence=True, progress=advance)
 
 
 def format_prediction(prediction: dict[str, Any]) -> str:
@@ -109,6 +134,15 @@ def format_report(report: dict[str, Any]) -> str:
         f"{'t':>4}  {'token':<16}{'unit':>6}" + "".join(f"{n:>9}" for n in "ifgoch"),
     ]
     lines.append("-" * len(lines[-1]))
+    evidence = report["prediction"].get("evidence")
+    if evidence is not None:
+        # The strongest words first: p(pos) with the word minus without it (+: towards pos).
+        strongest = sorted(range(len(evidence)), key=lambda t: -abs(evidence[t]))[:10]
+        words = report["prediction"]["tokens"]
+        lines[2:2] = [
+            "strongest evidence (p(pos) with the word minus without it): "
+            + ", ".join(f"{words[t]} {evidence[t]:+.3f}" for t in strongest)
+        ]
     for t, row in enumerate(report["tokens"]):
         for rank, unit in enumerate(row["units"]):
             head = f"{t:>4}  {row['token'][:15]:<16}" if rank == 0 else " " * 22

@@ -20,6 +20,7 @@ from typing import Any
 from lstmlab import __version__
 from lstmlab.data.textfile import os_reason, short_path
 from lstmlab.errors import LstmlabError
+from lstmlab.progress import set_enabled as set_progress
 from lstmlab.tasks.registry import light_task_names, predict_commands
 from lstmlab.text import terminal_safe_output
 
@@ -71,6 +72,12 @@ def build_parser(argv: list[str] | None = None, *, full: bool = False) -> argpar
         description="LSTMs made understandable and useful.",
     )
     parser.add_argument("--version", action="version", version=f"lstmlab {__version__}")
+    parser.add_argument(
+        "--no-progress",
+        dest="global_no_progress",  # a command's own defaults would override "no_progress"
+        action="store_true",
+        help="no progress bars or progress lines, for every command (also $LSTMLAB_NO_PROGRESS=1)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     table = command_table()
     chosen = _command_named(sys.argv[1:] if argv is None else argv, table)
@@ -129,6 +136,8 @@ def _main(argv: list[str] | None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    if args.global_no_progress or getattr(args, "no_progress", False):
+        set_progress(False)
     previous = _handle_sigterm_like_ctrl_c()
     try:
         return int(args.func(args) or 0)
@@ -164,6 +173,7 @@ def _main(argv: list[str] | None) -> int:
         )
         return 2
     finally:
+        set_progress(True)  # main() may run again in this process (tests, notebooks)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 

@@ -15,8 +15,6 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from tqdm import tqdm
-
 from lstmlab.data.paths import check_data_root, data_root
 from lstmlab.data.registry import (
     MIRROR_ENV_VAR,
@@ -28,6 +26,7 @@ from lstmlab.data.registry import (
 from lstmlab.data.textfile import os_reason
 from lstmlab.errors import DataError
 from lstmlab.files import atomic_output
+from lstmlab.progress import bar as progress_bar
 
 _CHUNK = 1 << 16
 USER_AGENT = "lstmlab-data-fetch"
@@ -125,7 +124,7 @@ def _stream(url: str, out, dest: Path, progress: bool, timeout: float, max_bytes
             expected = int(announced) if announced and announced.isdigit() else None
             if expected is not None and expected > max_bytes:
                 raise DataError(too_large(f"announces {expected:,} bytes"))
-            with tqdm(
+            with progress_bar(
                 total=expected,
                 unit="B",
                 unit_scale=True,

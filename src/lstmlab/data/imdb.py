@@ -20,10 +20,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from tqdm import tqdm
-
 from lstmlab.data.textfile import os_reason
 from lstmlab.errors import DataError
+from lstmlab.progress import bar as progress_bar
 
 SPLITS = ("train", "test", "unsup")
 LABELS = {"neg": 0, "pos": 1, "unsup": -1}
@@ -146,7 +145,7 @@ def read_imdb_splits(
     found: dict[str, list[tuple[int, int, Review]]] = {split: [] for split in wanted}
     order = {"neg": 0, "pos": 1, "unsup": 2}
     expected_total = sum(sum(EXPECTED_SIZES[split].values()) for split in wanted)
-    bar = tqdm(items, "reading IMDb", expected_total, leave=False, disable=not progress)
+    bar = progress_bar(items, "reading IMDb", expected_total, leave=False, disable=not progress)
     for split, klass, review_id, rating, raw in bar:
         review = Review(raw.decode("utf-8", errors="replace"), LABELS[klass], rating, review_id)
         found[split].append((order[klass], review_id, review))

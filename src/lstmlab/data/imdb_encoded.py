@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from tqdm import tqdm
 
 from lstmlab.data.cache import cache_key, default_cache_dir, file_identity, load_arrays, save_arrays
 from lstmlab.data.imdb import Review, read_imdb_splits
 from lstmlab.data.registry import locate
 from lstmlab.data.tokenize import Tokenizer, get_tokenizer
 from lstmlab.data.vocab import DEFAULT_SPECIALS, Vocab
+from lstmlab.progress import bar as progress_bar
 
 SPLITS = ("train", "test")  # the default splits
 
@@ -128,7 +128,9 @@ def _encode(
     """Tokenize and encode the splits read into flat arrays (the cache format)."""
     tokens = {}
     for split in reviews:
-        bar = tqdm(reviews[split], desc=f"tokenizing {split}", disable=not progress, leave=False)
+        bar = progress_bar(
+            reviews[split], desc=f"tokenizing {split}", disable=not progress, leave=False
+        )
         tokens[split] = [tokenize(review.text) for review in bar]
     if vocab is None:
         vocab = Vocab.build(

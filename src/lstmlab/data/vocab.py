@@ -136,6 +136,6 @@ class Vocab:
     def load(cls, path: str | os.PathLike[str]) -> Vocab:
         try:
             state = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise DataError(f"cannot read vocabulary {path}: {error}") from error
+        except (OSError, ValueError, RecursionError) as error:  # RecursionError: [[[[...
+            raise DataError(f"cannot read vocabulary {path}: {error}") from None
         return cls.from_dict(state)

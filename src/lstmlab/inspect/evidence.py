@@ -27,28 +27,54 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from lstmlab.errors import ConfigError
+
 ProbabilityFn = Callable[[Tensor], Tensor]  # ids [B, T] -> class probabilities [B, C]
 CHUNK = 256  # occluded copies per forward pass
 
 
+# Leave-one-out evidence costs one forward pass per token, over the whole text each time
+# (quadratic): beyond this many tokens it is refused rather than left to run for hours.
+MAX_EVIDENCE_TOKENS = 5_000
+
+
 @torch.no_grad()
 def occlusion_evidence(
-    probabilities: ProbabilityFn, ids: Tensor, positive_class: int = 1, unk_index: int = 1
+    probabilities: ProbabilityFn,
+    ids: Tensor,
+    positive_class: int = 1,
+    unk_index: int = 1,
+    *,
+    max_tokens: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Tensor:
     """Leave-one-out evidence ``[T]`` of each token of ``ids`` ``[T]`` for ``positive_class``.
 
     A one-token review is compared with the review ``[unk_index]`` (nothing is not a review).
+    The occluded copies are made and classified :data:`CHUNK` at a time (memory
+    ``CHUNK x T``, not ``T x T``); ``progress(done, T)`` is called after each chunk. A text
+    of more than ``max_tokens`` tokens (default :data:`MAX_EVIDENCE_TOKENS`) is a ConfigError.
     """
-    full = probabilities(ids.unsqueeze(0))[0, positive_class]
     steps = ids.numel()
+    max_tokens = MAX_EVIDENCE_TOKENS if max_tokens is None else max_tokens
+    if steps > max_tokens:
+        raise ConfigError(
+            f"per-word evidence takes at most {max_tokens:,} tokens (one pass of the model "
+            f"per token); this text has {steps:,}: shorten it"
+        )
+    full = probabilities(ids.unsqueeze(0))[0, positive_class]
     if steps == 1:
         return full - probabilities(torch.tensor([[unk_index]]))[0, positive_class].reshape(1)
-    keep = ~torch.eye(steps, dtype=torch.bool)  # row t: every position but t
-    occluded = ids.unsqueeze(0).expand(steps, -1)[keep].view(steps, steps - 1)  # [T, T-1]
-    without = torch.cat(
-        [probabilities(chunk)[:, positive_class] for chunk in occluded.split(CHUNK)]
-    )
-    return full - without
+    columns = torch.arange(steps - 1).unsqueeze(0)  # [1, T-1]
+    without = []
+    for start in range(0, steps, CHUNK):
+        removed = torch.arange(start, min(start + CHUNK, steps)).unsqueeze(1)  # [n, 1]
+        # row t: every position but t (the positions from t on shift up by one)
+        occluded = ids[columns + (columns >= removed).long()]  # [n, T-1]
+        without.append(probabilities(occluded)[:, positive_class])
+        if progress is not None:
+            progress(start + removed.numel(), steps)
+    return full - torch.cat(without)
 
 
 def remove_positions(ids: Tensor, positions: list[int]) -> Tensor:

@@ -10,6 +10,7 @@ Tasks register a class in :data:`INSPECTORS`; :func:`inspector_for` picks it fro
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -21,6 +22,7 @@ from lstmlab.inspect.trace import Trace, batch_gates, trace_inputs, transparent_
 from lstmlab.nn import LSTM, LSTMGates
 
 Example = dict[str, Tensor]
+Progress = Callable[[int, int], None]  # (tokens done, tokens in all)
 
 
 @dataclass
@@ -54,11 +56,14 @@ class Inspector:
         """What ``model.lstm`` reads: batch tensors (``ids`` [B, T], ...) -> ``(B, T, F)``."""
         raise NotImplementedError
 
-    def predict(self, text: str, evidence: bool = True) -> dict[str, Any]:
+    def predict(
+        self, text: str, evidence: bool = True, progress: Progress | None = None
+    ) -> dict[str, Any]:
         """The task's answer for ``text`` as a JSON-ready dict (with ``"tokens"``).
 
         ``evidence``: also say which words the answer rests on, where the task can (sentiment:
         leave-one-out evidence, one more forward pass per token); False is faster.
+        ``progress(done, total)`` is called as the evidence is computed.
         """
         raise NotImplementedError
 
@@ -156,7 +161,9 @@ class SentimentInspector(Inspector):
         lengths = torch.full((ids.size(0),), ids.size(1), dtype=torch.long)
         return torch.softmax(self.model(ids, lengths), dim=-1)
 
-    def predict(self, text: str, evidence: bool = True) -> dict[str, Any]:
+    def predict(
+        self, text: str, evidence: bool = True, progress: Progress | None = None
+    ) -> dict[str, Any]:
         from lstmlab.inspect.evidence import occlusion_evidence
 
         encoded = self.encode(text)
@@ -174,7 +181,11 @@ class SentimentInspector(Inspector):
         }
         if evidence:
             values = occlusion_evidence(
-                self.probabilities, ids, positive_class=1, unk_index=self.vocab.unk_index
+                self.probabilities,
+                ids,
+                positive_class=1,
+                unk_index=self.vocab.unk_index,
+                progress=progress,
             )
             answer["evidence"] = [round(float(value), 5) for value in values]
         return answer
@@ -243,7 +254,9 @@ class PosInspector(Inspector):
             marginals = marginals[0]
         return tags, marginals.gather(1, tags.unsqueeze(1)).squeeze(1)
 
-    def predict(self, text: str, evidence: bool = True) -> dict[str, Any]:
+    def predict(
+        self, text: str, evidence: bool = True, progress: Progress | None = None
+    ) -> dict[str, Any]:
         encoded = self.encode(text)
         tags, probabilities = self.tag_probabilities(encoded.example)
         names = self.encoder.tags.tokens
@@ -283,7 +296,9 @@ class LmInspector(Inspector):
         return self.model.embedding(batch["ids"])
 
     @torch.no_grad()
-    def predict(self, text: str, evidence: bool = True) -> dict[str, Any]:
+    def predict(
+        self, text: str, evidence: bool = True, progress: Progress | None = None
+    ) -> dict[str, Any]:
         """The likeliest next words, and how likely each word of the text was in its place."""
         encoded = self.encode(text)
         ids = encoded.example["ids"]

@@ -30,10 +30,11 @@ import torch
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
-from tqdm.auto import tqdm
 
 from lstmlab.data.batching import BucketBatchSampler, collate
 from lstmlab.errors import CheckpointError, ConfigError, TrainingError
+from lstmlab.progress import bar as progress_bar
+from lstmlab.progress import write as progress_write
 from lstmlab.training.checkpoint import load_checkpoint, require, save_checkpoint
 from lstmlab.training.config import RunConfig
 from lstmlab.training.distributed import DistContext, all_reduce_sum, on_main
@@ -208,7 +209,7 @@ class Trainer:
         self.device = device or torch.device("cpu")
         self.ctx = ctx or DistContext()
         self.extra_state = extra_state or {}
-        self.log = log or (lambda message: tqdm.write(message))
+        self.log = log or (lambda message: progress_write(message))
         self.progress = Progress()
         self.stop_requested = False
         self.step_hook: Callable[[Trainer], None] | None = None  # called after each step
@@ -312,7 +313,7 @@ class Trainer:
         self.wrapped.train()
         selected = self.task.selection.metric
         # A context manager: the bar is cleared before an error is printed, too.
-        with tqdm(
+        with progress_bar(
             total=len(loader),
             initial=progress.batches_done,
             leave=False,
@@ -457,7 +458,7 @@ class Trainer:
         )
         self.wrapped.eval()
         totals = Totals()
-        for batch in tqdm(
+        for batch in progress_bar(
             loader, desc=desc, leave=False, disable=not self.ctx.is_main, dynamic_ncols=True
         ):
             batch = to_device(batch, self.device)
@@ -497,8 +498,8 @@ class _DeferredInterrupt:
         self.trainer.stop_requested = True
         if self.trainer.ctx.is_main:
             name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-            # tqdm.write clears the progress bar first, so the line does not land on it.
-            tqdm.write(f"{name}: stopping after this step ({name} again to stop at once) ...")
+            # progress_write clears the progress bar first, so the line does not land on it.
+            progress_write(f"{name}: stopping after this step ({name} again to stop at once) ...")
 
     def __enter__(self) -> _DeferredInterrupt:
         try:
