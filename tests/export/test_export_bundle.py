@@ -112,11 +112,25 @@ def test_bundle_files_and_model_card(sentiment_bundle):
         "torch 2.",
         "lstmlab 0.",
         "[model]",
+        "## Why these files",
+        "the weights are here twice",
     ):
         assert part in card
     manifest = json.loads((sentiment_bundle / "bundle.json").read_text())
     assert manifest["check"]["max_abs_diff"] < 1e-5
     assert manifest["preprocess"]["tokenizer"] == "review"
+
+
+def test_the_graph_alone_runs_as_the_card_says(sentiment_bundle, tmp_path):
+    import shutil
+
+    from lstmlab.runtime import load_bundle
+
+    graph_only = tmp_path / "graph-only"
+    shutil.copytree(sentiment_bundle, graph_only)
+    (graph_only / "model.safetensors").unlink()  # "delete it where only the graph is run"
+    texts = ["a wonderful film", "dull and boring"]
+    assert load_bundle(graph_only).predict(texts) == load_bundle(sentiment_bundle).predict(texts)
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated")

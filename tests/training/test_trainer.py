@@ -28,6 +28,12 @@ def test_fit_writes_metrics_and_checkpoints(
     lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(line)["epoch"] for line in lines] == [1, 2, 3]
     assert (tmp_path / "best.pt").is_file() and (tmp_path / "last.pt").is_file()
+    # Only last.pt carries what resuming needs; best.pt is weights (Adam: a third the size).
+    best_record = torch.load(tmp_path / "best.pt", weights_only=True)
+    last_record = torch.load(tmp_path / "last.pt", weights_only=True)
+    assert "optimizer" not in best_record and "rng" not in best_record
+    assert "optimizer" in last_record and "rng" in last_record
+    assert best_record["model"].keys() == last_record["model"].keys()
     # best.pt holds the weights of the epoch with the best validation accuracy: evaluated
     # again, they give exactly that epoch's figure.
     best = max(history, key=lambda record: record["val_acc"])

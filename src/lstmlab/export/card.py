@@ -73,6 +73,10 @@ def model_card(
         f"- graph inputs: {', '.join(manifest['inputs']) or '-'}; outputs: "
         f"{', '.join(manifest['outputs']) or '-'}; dynamic axes: batch and length",
         "",
+        "## Why these files",
+        "",
+        *_files_why(manifest),
+        "",
         "## Data",
         "",
         f"- {data}",
@@ -165,6 +169,33 @@ def _toml(value: Any) -> str:
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return repr(value)
+
+
+def _files_why(manifest: dict[str, Any]) -> list[str]:
+    """What each kind of file is for: a graph bundle holds the weights twice, on purpose."""
+    lines = [
+        f"- `{manifest['weights']}` + `config.json`: the weights and settings for PyTorch "
+        "(`lstmlab.load`, `lstmlab predict`/`tag`, `lstmlab explain`, fine-tuning); read "
+        "without pickle"
+    ]
+    if manifest.get("graph"):
+        lines.append(
+            f"- `{manifest['graph']}`: the same weights inside a graph that runs without "
+            "lstmlab's model code"
+            + (
+                " and without PyTorch (ONNX Runtime: `python -m lstmlab.runtime`)"
+                if manifest.get("graph_format") == "onnx"
+                else ""
+            )
+            + "; so the weights are here twice. Keep only what you use: export again with "
+            "`--format safetensors` for PyTorch alone, or delete "
+            f"`{manifest['weights']}` where only the graph is run"
+        )
+    lines.append(
+        "- the vocabularies and `bundle.json`: how text becomes the model's input, and its "
+        "output labels"
+    )
+    return lines
 
 
 def _usage(task: str, manifest: dict[str, Any], out: Path) -> list[str]:
