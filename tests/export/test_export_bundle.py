@@ -247,3 +247,18 @@ def test_a_failed_export_leaves_no_half_bundle(sentiment_run, tmp_path, monkeypa
     with pytest.raises(ConfigError, match="simulated"):
         export_run(sentiment_run, tmp_path / "empty", "onnx", **QUIET)
     assert list((tmp_path / "empty").iterdir()) == []  # the given folder stays, empty
+
+
+@pytest.mark.parametrize("which", ["sentiment", "pos"])
+def test_evaluate_a_bundle_as_its_run(request, which, capsys):
+    from lstmlab.cli.main import main
+
+    run = request.getfixturevalue(f"{which}_run")
+    bundle = request.getfixturevalue(f"{which}_bundle")
+    labelled = json.loads((run / "config.json").read_text())["data"]["test_file"]
+    results = []
+    for folder in (run, bundle):
+        capsys.readouterr()
+        assert main(["evaluate", str(folder), "--file", labelled, "--json"]) == 0
+        results.append(json.loads(capsys.readouterr().out))
+    assert results[0] == results[1] and results[0]["examples"] > 0

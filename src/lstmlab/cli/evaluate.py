@@ -6,9 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
+from lstmlab.api import load
 from lstmlab.errors import CheckpointError
 from lstmlab.tasks import get_task
-from lstmlab.training.runner import load_trained, run_task_name
 from lstmlab.training.trainer import Trainer
 
 
@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "evaluate",
         help="evaluate a trained run on test data or a labelled file",
-        description="Evaluate the best checkpoint of RUN_DIR. Sentiment files hold "
+        description="Evaluate the best checkpoint of RUN_DIR (or an exported bundle). "
+        "Sentiment files hold "
         "'pos<TAB>text' lines; POS files are CoNLL or 'word tag' columns, or "
         "CoNLL-U.",
     )
@@ -31,8 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    spec = get_task(run_task_name(args.run_dir))
-    config, model, state = load_trained(spec, args.run_dir)
+    # A run folder or an exported bundle (its safetensors weights and config), as predict.
+    trained = load(args.run_dir)
+    spec = get_task(trained.task)
+    config, model, state = trained.config, trained.model, trained.state
     if args.file:
         from_file = spec.labelled_examples(config, state, args.file)
         examples, source = from_file, str(args.file)
