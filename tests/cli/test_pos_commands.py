@@ -85,6 +85,30 @@ def test_evaluate_reports_real_and_lab_accuracy(pos_run, pos_files, capsys):
     assert "token accuracy (real tokens)" in out and "pads counted" in out
 
 
+def test_evaluate_scores_tags_never_seen_in_training(pos_run, pos_files, tmp_path, capsys):
+    gold = pos_files[1].read_text()
+    assert main(["evaluate", str(pos_run), "--file", str(pos_files[1]), "--json"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    # One sentence more, whose every tag is LS, never seen in training.
+    path = tmp_path / "gold.txt"
+    path.write_text(gold + "1 LS\n2 LS\n3 LS\n\n")
+    assert main(["evaluate", str(pos_run), "--file", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    after = json.loads(captured.out)
+    assert after["tokens"] == before["tokens"] + 3 and after["unseen_tag_tokens"] == 3
+    right = before["token_accuracy"] * before["tokens"]  # the new tokens are all errors
+    assert after["token_accuracy"] == pytest.approx(right / after["tokens"])
+    assert after["loss"] == pytest.approx(before["loss"], rel=1e-5)  # its sentence: no loss
+    assert after["per_tag"] == before["per_tag"]
+    note = [line for line in captured.err.splitlines() if "never seen" in line]
+    assert note == [
+        f"lstmlab: note: {path} has tags never seen in training: LS (3); those 3 tokens are "
+        "scored as errors"
+    ]
+    assert main(["evaluate", str(pos_run), "--file", str(path)]) == 0
+    assert "tags never seen in training: 3 tokens, counted as errors" in capsys.readouterr().out
+
+
 def test_resume_adds_epochs(pos_run):
     assert main(["train", "pos", "--resume", str(pos_run), "--set", "train.epochs=5"]) == 0
     assert len((pos_run / "metrics.jsonl").read_text().splitlines()) == 5

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,7 +106,18 @@ class PosTask(Task):
             batch["ids"], batch["lengths"], chars=batch.get("chars"), casing=batch.get("casing")
         )
         tags, mask = batch["tags"], batch["mask"]
-        loss_sum = tagger.loss(emissions, tags, mask, reduction="sum")
+        # Tags never seen in training (only a gold file of `evaluate --file` has them) have
+        # ids past the tag set: they count as errors, and their sentences carry no loss
+        # (a CRF scores whole sentences; no score exists for such a tag).
+        whole = ~((tags >= emissions.size(-1)) & mask).any(1)  # [B]
+        if bool(whole.all()):
+            loss_sum = tagger.loss(emissions, tags, mask, reduction="sum")
+        elif bool(whole.any()):  # the loss per token of the other sentences, as a mean
+            loss_sum = tagger.loss(emissions[whole], tags[whole], mask[whole], reduction="sum") * (
+                mask.sum() / mask[whole].sum()
+            )
+        else:
+            loss_sum = emissions.new_zeros(())
         # While training, per-token argmax is a cheap stand-in for Viterbi decoding.
         predicted = emissions.argmax(-1) if model.training else tagger.decode(emissions, mask)
         correct = int((predicted == tags)[mask].sum())
@@ -176,7 +189,18 @@ class PosTask(Task):
     ) -> list[Example]:
         """Examples from a tagged file, encoded with a trained run's vocabularies."""
         encoder = SentenceEncoder(state, config.data)
-        return encoder.tagged_examples(read_user_file(path, config.data), str(path))
+        # A gold file may hold tags the run never saw (WSJ's LS): scored, as errors.
+        sentences = read_user_file(path, config.data)
+        known = set(encoder.tags.tokens)
+        unseen = Counter(t for s in sentences for t in s.tags if t not in known)
+        if unseen:
+            names = ", ".join(f"{tag} ({n:,})" for tag, n in unseen.most_common(5))
+            print(
+                f"lstmlab: note: {path} has tags never seen in training: {names}; those "
+                f"{sum(unseen.values()):,} tokens are scored as errors",
+                file=sys.stderr,
+            )
+        return encoder.tagged_examples(sentences, str(path), allow_unseen=True)
 
     def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
         def share(value: float | None) -> str:
@@ -189,6 +213,15 @@ class PosTask(Task):
             f"  unseen words                    {share(metrics['unseen_word_accuracy'])}"
             f"  ({metrics['unseen_words']:,} tokens)",
             f"sentence accuracy                 {share(metrics['sentence_accuracy'])}",
+            *(
+                [
+                    "tags never seen in training: "
+                    f"{metrics['unseen_tag_tokens']:,} tokens, counted as errors; the loss "
+                    f"leaves out the {metrics['unseen_tag_sentences']:,} sentences holding them"
+                ]
+                if metrics.get("unseen_tag_tokens")
+                else []
+            ),
             f"lab-style accuracy, pads counted  {share(metrics['lab_padding_inclusive_accuracy'])}"
             f"  (misleading: {metrics['lab_padding_positions']:,} pad positions counted as "
             "correct, as the lab's padded evaluation did)",
@@ -250,10 +283,14 @@ class SentenceEncoder:
         self.tags = Vocab.from_dict(state["tags"])
         self.cfg = cfg
 
-    def tagged_examples(self, sentences: list[TaggedSentence], where: str) -> list[Example]:
-        """Encode tagged sentences; DataError if ``where`` has tags the tag set lacks."""
+    def tagged_examples(
+        self, sentences: list[TaggedSentence], where: str, allow_unseen: bool = False
+    ) -> list[Example]:
+        """Encode tagged sentences; DataError if ``where`` has tags the tag set lacks, unless
+        ``allow_unseen``: such a tag then gets the id just past the tag set (an error for
+        every prediction), and the example's ``unseen_tags`` names them."""
         unknown = {t for s in sentences for t in s.tags} - set(self.tags.tokens)
-        if unknown:
+        if unknown and not allow_unseen:
             raise DataError(
                 f"{where} has tags never seen in training: {', '.join(sorted(unknown)[:5])}"
             )
@@ -273,7 +310,9 @@ class SentenceEncoder:
             "casing": torch.tensor([casing_class(w) for w in words]),
         }
         if isinstance(sentence, TaggedSentence):
-            example["tags"] = torch.tensor(self.tags.encode(sentence.tags))
+            unseen = len(self.tags)  # a tag never seen in training: past the tag set
+            index = self.tags._index
+            example["tags"] = torch.tensor([index.get(t, unseen) for t in sentence.tags])
         return example
 
 
@@ -350,7 +389,8 @@ def tagging_report(
     right = true == guess
     longest = max(len(e["ids"]) for e in examples)
     pads = longest * len(examples) - len(true)
-    confusion = confusion_matrix(true, guess, len(tags))
+    seen = true < len(tags)  # gold tags never seen in training: errors, outside the matrix
+    confusion = confusion_matrix(true[seen], guess[seen], len(tags))
     report = {
         "token_accuracy": float(right.mean()),
         "known_word_accuracy": float(right[~unseen].mean()) if (~unseen).any() else None,
@@ -369,6 +409,9 @@ def tagging_report(
         "lab_padding_positions": int(pads),
         "per_tag": per_class_scores(confusion, tags.tokens),
     }
+    if not seen.all():
+        report["unseen_tag_tokens"] = int((~seen).sum())
+        report["unseen_tag_sentences"] = sum(bool((e["tags"] >= len(tags)).any()) for e in examples)
     if run_dir is not None:
         keep = most_confused(confusion, tags.tokens, top=15)
         plot_confusion(
