@@ -51,6 +51,20 @@ def test_tensorboard_scalars_per_epoch(review_files, tmp_path):
     assert [point.step for point in losses] == [1, 2]
     assert losses[-1].value == pytest.approx(result.history[-1]["val_loss"], rel=1e-6)
 
+    # Per step: the loss and learning rate of every training step (60 reviews: 54 train in
+    # batches of 64, so one step an epoch, two in all).
+    steps = events.Scalars("step/loss")
+    assert [point.step for point in steps] == [1, 2]
+    assert [p.value for p in events.Scalars("step/learning_rate")] == pytest.approx(
+        [record["lr"] for record in result.history]
+    )
+    assert steps[0].value == pytest.approx(result.history[0]["train_loss"], rel=1e-5)
+    # At the end: the test metrics, and the settings as hyperparameters.
+    test = events.Scalars("test/accuracy")
+    assert [p.step for p in test] == [2] and test[0].value == pytest.approx(result["test_accuracy"])
+    plugins = events.PluginTagToContent("hparams")
+    assert plugins, "no hparams written"
+
 
 def test_train_returns_metrics_history_and_run_dir(review_files, tmp_path):
     result = train(review_files, tmp_path / "run")

@@ -212,6 +212,9 @@ def _train_run(
         metrics.update(spec.report(model, prepared.test, prepared.state, run_dir, device))
         plot_history(history, run_dir, trainer.progress.best_epoch)
         (run_dir / "test_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        if trainer.tensorboard is not None:
+            trainer.tensorboard.log_test(metrics, config.to_dict(), trainer.progress.epoch)
+            trainer.tensorboard.close()
         say(
             f"test: {selected} {metrics[f'test_{selected}']:.4f} (best epoch "
             f"{metrics['best_epoch']}); results in {run_dir}"

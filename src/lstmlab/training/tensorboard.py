@@ -1,4 +1,10 @@
-"""TensorBoard scalars of a run (``--set train.tensorboard=true``): one point per epoch.
+"""TensorBoard logs of a run (``--set train.tensorboard=true``), as Keras and HF users expect:
+
+- every training step: its loss and learning rate (``step/loss``, ``step/learning_rate``);
+- every epoch: each number of its ``metrics.jsonl`` record (``loss/train``,
+  ``loss/validation``, ``accuracy/...``, throughput, ``learning_rate``), at step = epoch;
+- at the end: the test metrics (``test/...``) and the run's settings with them as
+  hyperparameters (TensorBoard's HPARAMS tab compares runs by them).
 
 Written into ``<run folder>/tensorboard/`` with :mod:`torch.utils.tensorboard`; open them
 with ``tensorboard --logdir runs/``. TensorBoard is an optional extra
@@ -47,6 +53,37 @@ class TensorBoardLog:
             _check_installed()
             return None
         return cls(run_dir)
+
+    def log_step(self, step: int, loss: float, lr: float) -> None:
+        """One training step's mean loss and learning rate, at ``step`` (from 1, all epochs)."""
+        self.writer.add_scalar("step/loss", loss, step)
+        self.writer.add_scalar("step/learning_rate", lr, step)
+
+    def log_test(self, metrics: dict[str, Any], config: dict[str, Any], epoch: int) -> None:
+        """The final test metrics (at step ``epoch``) and the run's settings as hparams."""
+        numbers = {
+            f"test/{key.removeprefix('test_')}": float(value)
+            for key, value in metrics.items()
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        }
+        for key, value in numbers.items():
+            self.writer.add_scalar(key, value, epoch)
+        settings = {
+            f"{section}.{key}": value if isinstance(value, int | float | str | bool) else str(value)
+            for section in ("data", "model", "train")
+            for key, value in config.get(section, {}).items()
+        }
+        # The hparams summaries alone, in this run's own event file (add_hparams would
+        # write the metrics again, at step 0, into a run of its own).
+        from torch.utils.tensorboard.summary import hparams
+
+        writer = self.writer._get_file_writer()
+        for summary in hparams(settings, numbers):
+            writer.add_summary(summary)
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.close()
 
     def log_epoch(self, record: dict[str, Any]) -> None:
         """Every number of an epoch's ``metrics.jsonl`` record, at step = epoch."""

@@ -335,6 +335,10 @@ class Trainer:
                 result = self._train_step(batch)
                 totals.add(result, batch["ids"].shape[0])
                 progress.batches_done += 1
+                if self.tensorboard is not None:
+                    step = (progress.epoch * len(loader)) + progress.batches_done
+                    mean = float(result.loss_sum.detach()) / max(result.units, 1)
+                    self.tensorboard.log_step(step, mean, self.optimizer.lr)
                 bar.update()
                 shown = self.task.epoch_metrics(totals)
                 bar.set_postfix({k: f"{shown[k]:.4f}" for k in ("loss", selected)})
