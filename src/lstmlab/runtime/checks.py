@@ -80,9 +80,10 @@ def check_preprocess(where: str, task: str, pre: dict[str, Any]) -> None:
                 f"{where}: preprocess.labels must list two or more distinct label names, "
                 f"got {labels!r}"
             )
-        if pre.get("tokenizer") not in TOKENIZERS:
+        tokenizer = pre.get("tokenizer")
+        if not isinstance(tokenizer, str) or tokenizer not in TOKENIZERS:
             raise CheckpointError(
-                f"{where}: unknown tokenizer {pre.get('tokenizer')!r}; "
+                f"{where}: unknown tokenizer {tokenizer!r}; "
                 f"this lstmlab has {', '.join(sorted(TOKENIZERS))}"
             )
         if pre.get("max_len") is not None:
