@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lstmlab.cli.main import main
@@ -71,3 +73,17 @@ def test_a_missing_run_is_one_line(capsys, started, tmp_path):
 )
 def test_is_loopback(host, loopback):
     assert is_loopback(host) is loopback
+
+
+def test_the_host_and_data_options_reach_the_app(capsys, started, sentiment_run):
+    from fastapi.testclient import TestClient
+
+    arguments = ["--host", "10.1.2.3", "--allow-host", "lab.example", "--allow-data", "."]
+    assert main(["serve", str(sentiment_run), *arguments]) == 0
+    app = started[0][0]
+    client = TestClient(app, base_url="http://lab.example")
+    assert client.get("/api/runs").status_code == 200
+    assert client.get("/api/runs", headers={"Host": "10.1.2.3:8000"}).status_code == 200
+    assert client.get("/api/runs", headers={"Host": "localhost"}).status_code == 421
+    roots = app.state.runs[0].units.roots
+    assert Path.cwd().resolve() in [root.resolve() for root in roots]
