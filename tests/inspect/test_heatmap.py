@@ -41,3 +41,22 @@ def test_unit_subset_and_bad_path(tmp_path):
 
     with pytest.raises(ConfigError, match="cannot write the plot"):
         plot_heatmaps(gates(2, 1), ["a", "b"], tmp_path / "no" / "such.png")
+
+
+@pytest.mark.parametrize(("steps", "units"), [(4, 1), (30, 16)])
+def test_the_title_sits_above_the_first_panel(tmp_path, monkeypatch, steps, units):
+    from matplotlib.figure import Figure
+
+    seen = {}
+    save = Figure.savefig
+
+    def capture(figure, *args, **kwargs):
+        save(figure, *args, **kwargs)  # lays the figure out, then look where things went
+        renderer = figure.canvas.get_renderer()
+        seen["title"] = figure._suptitle.get_window_extent(renderer)
+        seen["panels"] = [axis.get_tightbbox(renderer) for axis in figure.axes]
+
+    monkeypatch.setattr(Figure, "savefig", capture)
+    plot_heatmaps(gates(steps, units), [f"w{t}" for t in range(steps)], tmp_path / "g.png", "t")
+    for panel in seen["panels"]:  # the panels and their colour bars, titles and ticks
+        assert panel.y1 <= seen["title"].y0 + 1, (panel, seen["title"])

@@ -79,13 +79,20 @@ def test_review_label_evidence_heatmap_hover_and_unit_search(page, client):
     expected = client.post("/api/runs/sentiment/predict", json={"text": REVIEW}).json()
     assert label.text == f"pos (p = {expected['probability']:.3f})"
 
-    # Coloured words: one per token, the deciding word the greenest.
+    # Coloured words: one per token, the deciding word the reddest (red: a positive value,
+    # as in the heatmap), each shade on one absolute scale, as the legend shows.
     words = page.find_elements(By.CSS_SELECTOR, "#evidence .word")
     assert [w.text for w in words] == REVIEW.split()
     colours = {w.text: rgb(w.value_of_css_property("background-color")) for w in words}
     red, green, blue = colours["brilliant"]
-    assert green > red + 40 and green > blue + 40
+    assert red > green + 40 and red > blue + 40
     assert min(colours, key=lambda word: sum(colours[word])) == "brilliant"
+    swatches = page.find_elements(By.CSS_SELECTOR, "#evidence-legend .swatch")
+    shade = {w.text: rgb(w.value_of_css_property("background-color")) for w in swatches}
+    assert shade["+0.50"] == rgb("rgb(178, 24, 43)") and shade["-0.50"] == rgb("rgb(33, 102, 172)")
+    for word, value in zip(REVIEW.split(), expected["evidence"], strict=True):
+        if value >= 0.5:
+            assert colours[word] == shade["+0.50"]  # the same value, the same colour
 
     # The heatmap: 10 units x 9 tokens of the cell state, layer 0, forward.
     wait(page).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#heatmap td.cell")) == 90)

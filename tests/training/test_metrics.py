@@ -22,3 +22,22 @@ def test_undefined_scores_are_zero_and_most_confused():
     scores = per_class_scores(confusion, ["a", "b", "c"])
     assert scores["a"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
     assert most_confused(confusion, ["a", "b", "c"], top=2) == [1, 2]
+
+
+def test_the_confusion_plot_has_a_colour_bar(tmp_path, monkeypatch):
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from lstmlab.training.plots import plot_confusion
+
+    seen = {}
+    save = Figure.savefig
+
+    def capture(figure, *args, **kwargs):
+        seen["axes"] = len(figure.axes)
+        seen["label"] = figure.axes[-1].get_ylabel()
+        save(figure, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", capture)
+    plot_confusion(np.array([[5, 1], [2, 7]]), ["neg", "pos"], tmp_path / "c.png", "test")
+    assert seen["axes"] == 2 and "share of the true class" in seen["label"]

@@ -59,8 +59,14 @@ def plot_heatmaps(
     annotate = steps * len(rows) <= ANNOTATE_CELLS
     width = float(np.clip(2.5 + 0.45 * steps, 6.0, 22.0))
     panel_height = float(np.clip(0.6 + 0.22 * len(rows), 1.1, 4.5))
+    # Constrained layout makes room for the title above the first panel (tight_layout
+    # ignores a suptitle and drew it over the panel) and for each colour bar.
     figure, axes = plt.subplots(
-        len(PANEL_ORDER), 1, squeeze=False, figsize=(width, 0.6 + panel_height * len(PANEL_ORDER))
+        len(PANEL_ORDER),
+        1,
+        squeeze=False,
+        figsize=(width, 0.6 + panel_height * len(PANEL_ORDER)),
+        layout="constrained",
     )
     for axis, name in zip(axes[:, 0], PANEL_ORDER, strict=True):
         values = getattr(gates, name).detach().cpu().numpy()[:, rows].T  # (units, T)
@@ -95,7 +101,6 @@ def plot_heatmaps(
         bar.ax.tick_params(labelsize=7)
     if title:
         figure.suptitle(title, fontsize=11)
-    figure.tight_layout()
     try:
         figure.savefig(path, format="png", dpi=110)
     except OSError as error:

@@ -53,10 +53,12 @@ def plot_history(
 def plot_confusion(confusion: np.ndarray, labels: list[str], path: Path, title: str) -> Path:
     """A heatmap of ``confusion`` (rows true, columns predicted), row-normalised colours."""
     size = max(4.0, 0.45 * len(labels) + 2)
-    figure, axes = plt.subplots(figsize=(size, size))
+    figure, axes = plt.subplots(figsize=(size + 1.2, size), layout="constrained")
     rows = confusion.sum(axis=1, keepdims=True)
     shares = np.divide(confusion, rows, out=np.zeros(confusion.shape), where=rows > 0)
-    axes.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    image = axes.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    bar = figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
+    bar.set_label("share of the true class (row); cells: counts")
     axes.set_xticks(range(len(labels)), labels, rotation=90 if len(labels) > 4 else 0)
     axes.set_yticks(range(len(labels)), labels)
     axes.set_xlabel("predicted")
@@ -75,7 +77,6 @@ def plot_confusion(confusion: np.ndarray, labels: list[str], path: Path, title: 
                     fontsize=7 if len(labels) > 8 else 10,
                     color=colour,
                 )
-    figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return Path(path)

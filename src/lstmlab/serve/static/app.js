@@ -55,7 +55,6 @@ function mix(from, to, share) {
 }
 
 const WHITE = [255, 255, 255], RED = [178, 24, 43], BLUE = [33, 102, 172];
-const GREEN = [26, 152, 80];
 const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
 
 function signedColour(value, scale) {
@@ -68,8 +67,14 @@ function gateColour(value) {
   return mix(VIRIDIS[low], VIRIDIS[low + 1], position - low);
 }
 
-function evidenceColour(value, scale) {
-  return value >= 0 ? mix(WHITE, GREEN, value / scale) : mix(WHITE, RED, -value / scale);
+// One colour convention on the whole page: red is a positive value, blue a negative one (the
+// heatmap's too). Evidence is a difference of probabilities, in [-1, 1], drawn on one absolute
+// scale whatever the text: a faint effect looks faint; full colour from |evidence| 0.5 on.
+const EVIDENCE_FULL = 0.5;
+const EVIDENCE_STEPS = [-0.5, -0.25, -0.1, 0, 0.1, 0.25, 0.5];
+
+function evidenceColour(value) {
+  return signedColour(value, EVIDENCE_FULL);
 }
 
 // --- task panels: one renderer per task (a new task adds one entry) --------------------------
@@ -82,7 +87,6 @@ function renderSentiment(answer, panel) {
     `p(pos) = ${answer.p_pos.toFixed(3)}` +
     (answer.truncated ? ` · the model reads ${answer.tokens.length} tokens; ` +
       `${answer.truncated} were cut by the run's length limit` : "")));
-  const scale = maxAbs(answer.evidence);
   const words = el("div", { id: "evidence", class: "evidence" });
   answer.tokens.forEach((token, t) => {
     const value = answer.evidence[t];
@@ -92,19 +96,19 @@ function renderSentiment(answer, panel) {
       title: `evidence ${value >= 0 ? "+" : ""}${value.toFixed(4)}` +
         (answer.unseen[t] ? " (unseen in training)" : ""),
     }, token);
-    word.style.background = evidenceColour(value, scale);
+    word.style.background = evidenceColour(value);
     words.append(word, " ");
   });
   panel.append(words);
-  const legend = el("div", { class: "legend muted" });
-  const pos = el("span", {}, "towards pos");
-  pos.style.background = evidenceColour(1, 1);
-  pos.style.color = "white";
-  const neg = el("span", {}, "towards neg");
-  neg.style.background = evidenceColour(-1, 1);
-  neg.style.color = "white";
-  legend.append("Evidence (leave-one-out occlusion: p(pos) minus p(pos) without the word): ",
-    pos, " ", neg);
+  const legend = el("div", { id: "evidence-legend", class: "legend muted" });
+  legend.append("Evidence, p(pos) minus p(pos) without the word (leave-one-out), on one scale " +
+    "for every text: blue towards neg, red towards pos: ");
+  for (const step of EVIDENCE_STEPS) {
+    const swatch = el("span", { class: "swatch" }, (step > 0 ? "+" : "") + step.toFixed(2));
+    swatch.style.background = evidenceColour(step);
+    swatch.style.color = Math.abs(step) >= 0.25 ? "white" : "black";
+    legend.append(swatch, " ");
+  }
   panel.append(legend);
 }
 
