@@ -29,13 +29,19 @@ def load_app(
     run's folder, the data root (``data_dir``, else the default) and ``allow_data``.
     """
     import lstmlab
+    from lstmlab.data.cache import default_cache_dir
     from lstmlab.data.paths import data_root
     from lstmlab.inspect import inspector_for
     from lstmlab.serve.app import ServedRun, create_app, run_names
     from lstmlab.serve.guard import HostPolicy
 
     paths = [Path(run_dir) for run_dir in run_dirs]
-    shared = [data_root(data_dir), *(Path(folder) for folder in allow_data)]
+    # The data root and its cache (in the user's cache folder when the root is read-only).
+    shared = [
+        data_root(data_dir),
+        default_cache_dir(data_dir),
+        *(Path(folder) for folder in allow_data),
+    ]
     runs = [
         ServedRun(name, inspector_for(lstmlab.load(path)), data_dir, [path, *shared])
         for name, path in zip(run_names(paths), paths, strict=True)
