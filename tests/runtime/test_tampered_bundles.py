@@ -233,3 +233,13 @@ def test_the_runtime_command_exits_2_on_a_tampered_bundle(sentiment_bundle, tmp_
 def test_an_intact_bundle_still_loads(sentiment_bundle, tmp_path):
     bundle = copy_bundle(sentiment_bundle, tmp_path)
     assert load_bundle(bundle).predict("wonderful film")["label"] in ("pos", "neg")
+
+
+def test_onnx_runtime_logs_nothing_raw_to_the_terminal(sentiment_bundle, tmp_path, capfd):
+    # ONNX Runtime's C++ logger writes to file descriptor 2 itself, in colour, quoting node
+    # names from the graph; only the one lstmlab line may reach the terminal.
+    bundle = copy_bundle(sentiment_bundle, tmp_path, checksums=False)
+    bigger_vocab(bundle)
+    assert runtime_main([str(bundle), "good film"]) == 2
+    out, err = capfd.readouterr()
+    assert "\x1b" not in err and err.count("\n") == 1 and "larger than its embedding" in err

@@ -151,6 +151,8 @@ def _read_own_file(path: Path, name: str) -> bytes:
             return opened.read()
         except OSError as error:
             raise CheckpointError(f"bundle file {file} cannot be read: {error}") from None
+        except MemoryError:
+            raise CheckpointError(f"bundle file {file} is too large to read") from None
 
 
 def read_state(path: str | Path, manifest: dict[str, Any]) -> dict[str, Any]:

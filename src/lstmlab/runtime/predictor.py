@@ -186,6 +186,10 @@ def _session(path: Path, model: bytes, threads: int) -> Any:
             "(or pip install 'lstmlab[onnx]')"
         ) from None
     options = onnxruntime.SessionOptions()
+    # ONNX Runtime logs its own errors straight to the terminal (coloured, quoting names
+    # from the graph): fatal ones only; every error it raises becomes one lstmlab line.
+    options.log_severity_level = 4
+    onnxruntime.set_default_logger_severity(4)
     if threads:
         options.intra_op_num_threads = options.inter_op_num_threads = threads
     try:
