@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: works without a display
-import matplotlib.pyplot as plt
 import numpy as np
 
 PLOTTED = (
@@ -15,6 +12,17 @@ PLOTTED = (
     ("acc", "Accuracy", "accuracy.png"),
     ("perplexity", "Perplexity", "perplexity.png"),
 )
+
+
+def _pyplot() -> Any:
+    """matplotlib's pyplot, imported on first use: it takes a second or two, and every
+    command that loads a run (predict, tag, evaluate) would pay for it otherwise."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: works without a display
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def plot_history(
@@ -29,6 +37,7 @@ def plot_history(
     for metric, title, name in PLOTTED:
         if not history or f"val_{metric}" not in history[0]:
             continue
+        plt = _pyplot()
         figure, axes = plt.subplots(figsize=(6, 4))
         axes.plot(epochs, [r[f"train_{metric}"] for r in history], "o-", label="train")
         axes.plot(epochs, [r[f"val_{metric}"] for r in history], "s-", label="validation")
@@ -53,6 +62,7 @@ def plot_history(
 def plot_confusion(confusion: np.ndarray, labels: list[str], path: Path, title: str) -> Path:
     """A heatmap of ``confusion`` (rows true, columns predicted), row-normalised colours."""
     size = max(4.0, 0.45 * len(labels) + 2)
+    plt = _pyplot()
     figure, axes = plt.subplots(figsize=(size + 1.2, size), layout="constrained")
     rows = confusion.sum(axis=1, keepdims=True)
     shares = np.divide(confusion, rows, out=np.zeros(confusion.shape), where=rows > 0)
