@@ -68,6 +68,17 @@ def bigger_vocab(bundle: Path) -> None:
     (bundle / "vocab.json").write_text(json.dumps(vocab))
 
 
+def smaller(name: str) -> Callable[[Path], None]:
+    """``name``.json with its last three entries gone: as another bundle's, smaller one."""
+
+    def change(bundle: Path) -> None:
+        vocab = json.loads((bundle / name).read_text())
+        vocab["tokens"] = vocab["tokens"][:-3]
+        (bundle / name).write_text(json.dumps(vocab))
+
+    return change
+
+
 def symlink(name: str, target: str) -> Callable[[Path], None]:
     def change(bundle: Path) -> None:
         (bundle / name).unlink()
@@ -109,6 +120,7 @@ SENTIMENT_CASES = [
     ("state not a list", set_key("state", "vocab"), "no valid 'state'"),
     ("no vocabulary", set_key("state", []), "no 'vocab' vocabulary"),
     ("vocab larger than the embedding", bigger_vocab, "larger than its embedding"),
+    ("vocab smaller than the embedding", smaller("vocab.json"), "embedding has more"),
     ("vocab not one", write("vocab.json", b'{"tokens": 5}'), "not a vocabulary"),
     ("vocab empty", write("vocab.json", b'{"tokens": []}'), "empty vocabulary"),
     ("vocab nested", write("vocab.json", b"[" * 100_000 + b"]" * 100_000), "corrupt"),
@@ -177,6 +189,7 @@ POS_CASES = [
         ),
         "but the bundle has",
     ),
+    ("chars smaller", smaller("chars.json"), "chars.json has .* the graph's embedding has more"),
     ("crf not a table", edit_pre(crf=[1, 2]), "crf must be a table"),
     ("crf too small", edit_pre(crf={"start": [0], "end": [0], "transitions": [[0]]}), "crf.start"),
 ]

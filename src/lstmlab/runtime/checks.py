@@ -11,7 +11,8 @@ check here turns what would later be a wrong answer or an ONNX Runtime traceback
   output;
 - one probe batch, made of the largest id of every vocabulary, runs: a vocabulary larger
   than the graph's embedding fails here, and the output's size must be the label or tag
-  count.
+  count; the id one past each vocabulary's end must fail (an embedding has one row per
+  word): a smaller vocabulary, such as another bundle's, is refused too.
 
 Imports no torch.
 """
@@ -163,16 +164,26 @@ def check_graph_inputs(where: str, task: str, spec: RuntimeTask, session: Any) -
         )
 
 
-def probe_feeds(task: str, vocabs: dict[str, Vocab]) -> dict[str, np.ndarray]:
+def probe_feeds(
+    task: str, vocabs: dict[str, Vocab], beyond: str | None = None
+) -> dict[str, np.ndarray]:
     """One batch of two tokens: the largest id of every vocabulary, so an embedding smaller
-    than its vocabulary fails now rather than on some later word."""
-    ids = np.array([[len(vocabs["vocab"]) - 1, 0]], dtype=np.int64)
+    than its vocabulary fails now rather than on some later word. ``beyond``: that
+    vocabulary's id one past its end instead (which must fail: an embedding has exactly
+    one row per word)."""
+    top = {name: len(vocab) - 1 + (name == beyond) for name, vocab in vocabs.items()}
+    ids = np.array([[top["vocab"], 0]], dtype=np.int64)
     feeds = {"ids": ids, "lengths": np.array([2], dtype=np.int64)}
     if task == "pos":
-        chars = len(vocabs["chars"]) - 1
+        chars = top["chars"]
         feeds["chars"] = np.array([[[chars, 0], [chars, chars]]], dtype=np.int64)
         feeds["casing"] = np.array([[max(Casing), 1]], dtype=np.int64)
     return feeds
+
+
+def embedded_vocabularies(task: str, input_names: set[str]) -> list[str]:
+    """The vocabularies whose ids the graph looks up in an embedding of their size."""
+    return ["vocab", *(["chars"] if task == "pos" and "chars" in input_names else [])]
 
 
 def check_probe(where: str, spec: RuntimeTask, output: np.ndarray, classes: int) -> None:

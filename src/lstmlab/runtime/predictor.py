@@ -24,6 +24,7 @@ from lstmlab.runtime.checks import (
     check_probe,
     check_vocabs,
     class_count,
+    embedded_vocabularies,
     first_line,
     probe_feeds,
     runtime_task,
@@ -69,6 +70,15 @@ class OnnxBundle:
                 f"than its embedding?): {first_line(error)}"
             ) from None
         check_probe(where, spec, probe, classes)
+        for name in embedded_vocabularies(self.task, self.input_names):
+            try:
+                self._run(probe_feeds(self.task, self.vocabs, beyond=name))
+            except Exception:  # out of the embedding's range, as it must be
+                continue
+            raise CheckpointError(
+                f"{where}: {name}.json has {len(self.vocabs[name]):,} entries but the graph's "
+                "embedding has more (a vocabulary from another bundle?)"
+            )
         self.batch_size = int(self.pre.get("batch_size", 256))
 
     def __repr__(self) -> str:
