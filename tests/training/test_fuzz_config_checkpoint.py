@@ -234,3 +234,56 @@ def test_checkpoint_dicts(tmp_path, record):
         load(path)
     except LstmlabError as error:
         one_line(error)
+
+
+progress_values = st.one_of(
+    st.integers(-(2**70), 2**70), st.floats(), st.none(), st.text(max_size=4), st.lists(st.none())
+)
+
+
+@FAST
+@given(
+    record=st.dictionaries(
+        st.sampled_from(
+            [
+                "epoch",
+                "batches_done",
+                "best_value",
+                "best_epoch",
+                "bad_epochs",
+                "history",
+                "partial",
+                "best_val_acc",
+                "bogus",
+            ]
+        ),
+        progress_values,
+        max_size=6,
+    )
+)
+def test_saved_progress(tmp_path, record):
+    # A last.pt's progress: a Progress a run can have written, or a one-line error.
+    from lstmlab.training.trainer import Progress
+
+    try:
+        progress = Progress.from_record(record, tmp_path / "last.pt")
+    except LstmlabError as error:
+        assert "\n" not in str(error) and "damaged lstmlab checkpoint" in str(error)
+        return
+    assert 0 <= progress.best_epoch <= progress.epoch == len(progress.history)
+    assert progress.batches_done >= 0 and progress.bad_epochs >= 0
+
+
+@FAST
+@given(seed=st.integers(-(2**80), 2**80), task=st.sampled_from(TASKS))
+def test_seeds(seed, task):
+    spec = get_task(task)
+    try:
+        config = resolve_config(
+            spec.name, spec.data_cls, spec.model_cls, None, [f"train.seed={seed}"]
+        )
+    except LstmlabError as error:
+        assert "train.seed must be between 0 and" in str(error)
+        assert not 0 <= seed < 2**63
+        return
+    torch.manual_seed(config.train.seed + 1000)  # what the samplers add per epoch: fits
