@@ -135,8 +135,31 @@ class LSTMCell(nn.Module):
             hx = (zeros, zeros)
         elif not is_batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
+        self._check_forward(x, hx)
         weights = LayerWeights(self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, None)
         step = lstm_cell_step(x, hx[0], hx[1], weights)
         if not is_batched:
             return step.h.squeeze(0), step.c.squeeze(0)
         return step.h, step.c
+
+    def _check_forward(self, x: Tensor, hx: tuple[Tensor, Tensor]) -> None:
+        """``torch.nn.LSTMCell``'s checks and messages, so nothing is broadcast silently.
+
+        ``x`` is ``(B, input_size)``; each of ``hx`` must be ``(B, hidden_size)``.
+        """
+        if x.size(1) != self.weight_ih.size(1):
+            raise RuntimeError(
+                f"input has inconsistent input_size: got {x.size(1)} "
+                f"expected {self.weight_ih.size(1)}"
+            )
+        for label, state in enumerate(hx):
+            if x.size(0) != state.size(0):
+                raise RuntimeError(
+                    f"Input batch size {x.size(0)} doesn't match hidden{label} "
+                    f"batch size {state.size(0)}"
+                )
+            if state.size(1) != self.weight_hh.size(1):
+                raise RuntimeError(
+                    f"hidden{label} has inconsistent hidden_size: got {state.size(1)}, "
+                    f"expected {self.weight_hh.size(1)}"
+                )

@@ -16,9 +16,9 @@ from typing import Any
 
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
 from lstmlab.nn.cell import LayerWeights
+from lstmlab.nn.reference import needs_differentiable_backward, reference_backward
 
 
 def compiled_layer(
@@ -65,16 +65,35 @@ class _CompiledLSTMLayer(torch.autograd.Function):
             gates, bias, h_0, c_0, w_hh, w_hr, batch_sizes
         )
         buffers = (gates, cells, tanh_cells, unprojected, output)
-        ctx.save_for_backward(rows, h_0, c_0, w_ih, *buffers, *w_hh, *w_hr)
+        # The parameters themselves last, for a backward that must be differentiable.
+        ctx.save_for_backward(rows, h_0, c_0, w_ih, *buffers, *w_hh, *w_hr, *parameters)
         ctx.ops, ctx.batch_sizes, ctx.has_bias = ops, batch_sizes, weights[0].bias_ih is not None
+        ctx.fast_saved = 4 + len(buffers) + len(w_hh) + len(w_hr)
         return output, h_n, c_n
 
     @staticmethod
-    @once_differentiable
     def backward(
         ctx: Any, grad_output: Tensor, grad_h_n: Tensor, grad_c_n: Tensor
     ) -> tuple[Tensor | None, ...]:
-        rows, h_0, c_0, w_ih, *buffers = ctx.saved_tensors
+        saved = ctx.saved_tensors
+        if needs_differentiable_backward((grad_output, grad_h_n, grad_c_n)):
+            needs = list(ctx.needs_input_grad)
+            grads = reference_backward(
+                ctx.batch_sizes,
+                [*saved[:3], *saved[ctx.fast_saved :]],
+                needs[1:4] + needs[5:],
+                (grad_output, grad_h_n, grad_c_n),
+            )
+            return None, *grads[:3], None, *grads[3:]
+        return _CompiledLSTMLayer._fast_backward(
+            ctx, saved[: ctx.fast_saved], grad_output, grad_h_n, grad_c_n
+        )
+
+    @staticmethod
+    def _fast_backward(
+        ctx: Any, saved: tuple[Tensor, ...], grad_output: Tensor, grad_h_n: Tensor, grad_c_n: Tensor
+    ) -> tuple[Tensor | None, ...]:
+        rows, h_0, c_0, w_ih, *buffers = saved
         (gates, cells, tanh_cells, unprojected, output), recurrent = buffers[:5], buffers[5:]
         directions = h_0.size(0)
         w_hh, w_hr = recurrent[:directions], recurrent[directions:]
@@ -83,7 +102,9 @@ class _CompiledLSTMLayer(torch.autograd.Function):
             w_hh, w_hr, ctx.batch_sizes,
         )  # fmt: skip
         grad_rows = _linear(grad_gates, w_ih.T) if ctx.needs_input_grad[1] else None
-        grad_w_ih = (rows.T @ grad_gates).T.chunk(directions)  # transposed: faster here
+        # Transposed: faster here; each direction's gradient then made contiguous, as
+        # torch.nn.LSTM's are (autograd.grad hands them to the caller as they are).
+        grad_w_ih = [g.contiguous() for g in (rows.T @ grad_gates).T.chunk(directions)]
         grad_bias = bias.chunk(directions) if ctx.has_bias else [None] * directions
         grad_w_hr = [None] * directions
         if w_hr:
@@ -95,8 +116,10 @@ class _CompiledLSTMLayer(torch.autograd.Function):
             ]
         grad_parameters = []
         for d in range(directions):
-            grad_parameters += [grad_w_ih[d], grad_w_hh[d], grad_bias[d], grad_bias[d]]
-            grad_parameters.append(grad_w_hr[d])
+            # One tensor per parameter: .grad tensors sharing storage would double-count
+            # when a later backward accumulates into them.
+            bias_hh = None if grad_bias[d] is None else grad_bias[d].clone()
+            grad_parameters += [grad_w_ih[d], grad_w_hh[d], grad_bias[d], bias_hh, grad_w_hr[d]]
         return None, grad_rows, grad_h_0, grad_c_0, None, *grad_parameters
 
 

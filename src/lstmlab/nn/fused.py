@@ -18,7 +18,9 @@ Why it is faster than the step-by-step path:
 tensors it hands the layer to :mod:`lstmlab.nn.compiled`, the same algorithm with the time
 loop in C++.
 
-Only first derivatives are available (use the reference path for double backward).
+The hand-written backward is not itself differentiable: where a differentiable or batched
+gradient is asked for (``create_graph=True``, ``vmap``), the backward hands over to
+:func:`lstmlab.nn.reference.reference_backward`, which recomputes the layer step by step.
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ from typing import Any
 
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
 from lstmlab.nn.cell import LayerWeights
 from lstmlab.nn.compiled import compiled_layer
 from lstmlab.nn.kernel import recurrence_ops
+from lstmlab.nn.reference import needs_differentiable_backward, reference_backward
 from lstmlab.nn.sequence import last_row_index, previous_row_index, reversed_row_index
 
 
@@ -182,7 +184,10 @@ class _FusedLSTMLayer(torch.autograd.Function):
 
         last_rows = last_row_index(batch_sizes).to(rows.device)
         h_n, c_n = output.index_select(1, last_rows), cells.index_select(1, last_rows)
-        ctx.save_for_backward(inputs, h_0, c_0, w_ih, weight_hh, weight_hr, *buffers)
+        # The layer's own inputs last, for a backward that must be differentiable.
+        ctx.save_for_backward(
+            inputs, h_0, c_0, w_ih, weight_hh, weight_hr, *buffers, rows, *parameters
+        )
         ctx.batch_sizes, ctx.has_bias, ctx.reverse_rows = (
             batch_sizes,
             bias_ih is not None,
@@ -191,11 +196,27 @@ class _FusedLSTMLayer(torch.autograd.Function):
         return _by_row(output, reverse_rows), h_n, c_n
 
     @staticmethod
-    @once_differentiable
     def backward(
         ctx: Any, grad_output: Tensor, grad_h_n: Tensor, grad_c_n: Tensor
     ) -> tuple[Tensor | None, ...]:
-        inputs, h_0, c_0, w_ih, weight_hh, weight_hr, *buffers = ctx.saved_tensors
+        saved = ctx.saved_tensors
+        if needs_differentiable_backward((grad_output, grad_h_n, grad_c_n)):
+            rows, *parameters = saved[11:]
+            needs = list(ctx.needs_input_grad)
+            grads = reference_backward(
+                ctx.batch_sizes,
+                [rows, saved[1], saved[2], *parameters],
+                needs[:3] + needs[4:],
+                (grad_output, grad_h_n, grad_c_n),
+            )
+            return *grads[:3], None, *grads[3:]
+        return _FusedLSTMLayer._fast_backward(ctx, saved[:11], grad_output, grad_h_n, grad_c_n)
+
+    @staticmethod
+    def _fast_backward(
+        ctx: Any, saved: tuple[Tensor, ...], grad_output: Tensor, grad_h_n: Tensor, grad_c_n: Tensor
+    ) -> tuple[Tensor | None, ...]:
+        inputs, h_0, c_0, w_ih, weight_hh, weight_hr, *buffers = saved
         gates, cells, tanh_cells, unprojected, output = buffers
         batch_sizes, reverse_rows = ctx.batch_sizes, ctx.reverse_rows
         directions, hidden = cells.size(0), cells.size(2)
@@ -255,11 +276,8 @@ class _FusedLSTMLayer(torch.autograd.Function):
             grad_w_hr = grad_h.transpose(1, 2) @ unprojected
         grad_parameters = []
         for d in range(directions):
-            grad_parameters += [
-                grad_w_ih[d],
-                grad_w_hh[d],
-                grad_bias[d],
-                grad_bias[d],
-                grad_w_hr[d],
-            ]
+            # One tensor per parameter: .grad tensors sharing storage would double-count
+            # when a later backward accumulates into them.
+            bias_hh = None if grad_bias[d] is None else grad_bias[d].clone()
+            grad_parameters += [grad_w_ih[d], grad_w_hh[d], grad_bias[d], bias_hh, grad_w_hr[d]]
         return grad_rows, grad_h_carry, grad_c_carry, None, *grad_parameters

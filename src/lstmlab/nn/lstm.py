@@ -132,6 +132,15 @@ class LSTM(nn.Module):
         """Does nothing; kept so code written for ``torch.nn.LSTM`` runs unchanged."""
 
     @property
+    def _flat_weights(self) -> list[Tensor | None]:
+        """Every weight in ``_flat_weights_names`` order, as ``torch.nn.LSTM`` keeps them.
+
+        Read afresh each time, so a weight replaced by a plain tensor (as
+        ``torch.nn.utils.weight_norm`` does before each forward) is what is listed.
+        """
+        return [getattr(self, name, None) for name in self._flat_weights_names]
+
+    @property
     def all_weights(self) -> list[list[nn.Parameter]]:
         return [[getattr(self, name) for name in names] for names in self._all_weights]
 
@@ -195,9 +204,13 @@ class LSTM(nn.Module):
         rows, layout = to_time_major_rows(input, self.batch_first)
         h_0, c_0 = self._initial_state(rows, layout, hx)
         # While a graph is captured (torch.jit.trace, torch.compile, torch.export), the reference
-        # path's plain PyTorch operations are what the capturing tools understand.
+        # path's plain PyTorch operations are what the capturing tools understand; under
+        # functorch transforms (vmap, grad) they are what has batching and nested-grad rules.
         capturing = torch.jit.is_tracing() or torch.compiler.is_compiling()
-        use_reference = record_gates or self.implementation == "reference" or capturing
+        transformed = torch._C._are_functorch_transforms_active()
+        use_reference = (
+            record_gates or self.implementation == "reference" or capturing or transformed
+        )
         h_n, c_n, gates = [], [], {}
         directions = len(self._direction_suffixes)
         for layer in range(self.num_layers):
@@ -255,6 +268,9 @@ class LSTM(nn.Module):
                 "input.size(-1) must be equal to input_size. "
                 f"Expected {self.input_size}, got {data.size(-1)}"
             )
+        time_dim = 1 if self.batch_first and data.dim() == 3 else 0
+        if not is_packed and data.size(time_dim) == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
 
     def _initial_state(self, rows: Tensor, layout: SequenceLayout, hx: State | None) -> State:
         """``(h_0, c_0)`` in internal row order, ``(D*num_layers, B, ·)``; zeros if not given."""
