@@ -283,7 +283,7 @@ def test_non_contiguous_tensors(module, implementation, training):
 
 def _gradients_helper(module, implementation, training, check, partials=True):
     """TestModule._test_gradients_helper: the total, then each partial derivative (by
-    default one seeded sample; gradgradcheck's partial derivatives only in the full run)."""
+    default one seeded sample and the total only; everything in the full run)."""
     t = checks()
     info, module_cls = module_under_test(module, implementation)
     dtype = torch.float64
@@ -322,7 +322,7 @@ def _gradients_helper(module, implementation, training, check, partials=True):
 @training_modes
 def test_grad(module, implementation, training):
     """TestModule.test_grad: gradcheck, with PyTorch's defaults (batched gradients too)."""
-    _gradients_helper(module, implementation, training, gradcheck)
+    _gradients_helper(module, implementation, training, gradcheck, partials=FULL)
 
 
 @case
@@ -464,9 +464,9 @@ def test_device_ctx_init(module, implementation, training):
     t = checks()
     info, module_cls = module_under_test(module, implementation)
     dtype = torch.float32
-    module_inputs = samples(info, dtype, False, training, device="cpu")
+    module_inputs = samples(info, dtype, False, training, "cpu", key="ctx_init")
     with torch.device("meta"):
-        module_inputs_meta = samples(info, dtype, False, training, device=None)
+        module_inputs_meta = samples(info, dtype, False, training, None, key="ctx_init")
     for module_input, module_input_meta in zip(module_inputs, module_inputs_meta, strict=True):
         c_args, c_kwargs = (
             module_input.constructor_input.args,
