@@ -27,6 +27,7 @@ def test_binds_loopback_by_default(capsys, started, sentiment_run, pos_run):
     assert main(["serve", str(sentiment_run), str(pos_run)]) == 0
     app, options = started[0]
     assert options["host"] == "127.0.0.1" and options["port"] == 8000
+    assert options["use_colors"] is False  # its stderr escapes colour codes
     assert {route.path for route in app.routes} >= {"/", "/api/runs"}
     err = capsys.readouterr().err
     assert "http://127.0.0.1:8000/" in err and "warning" not in err

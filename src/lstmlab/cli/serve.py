@@ -95,5 +95,6 @@ def run_serve(args: argparse.Namespace) -> int:
         f"lstmlab: serving {len(args.runs)} run(s) on http://{shown}:{args.port}/ (Ctrl-C stops)",
         file=sys.stderr,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # No colours: the log goes through the terminal-safe stderr, which would show them escaped.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", use_colors=False)
     return 0
