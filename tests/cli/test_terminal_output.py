@@ -38,3 +38,22 @@ def test_status_lines_and_the_model_card_escape_paths(sentiment_run, tmp_path, c
     card = (out_dir / "README.md").read_text(encoding="utf-8")
     assert "\x1b" not in card and "\u202e" not in card
     assert "bundle\\x1b[31m\\u202e" in card  # the path is there, escaped
+
+
+def test_the_data_root_line_escapes_its_path(tmp_path, capsys):
+    root = tmp_path / "data\x1b]0;PWN\x07\u202e"
+    root.mkdir()
+    assert main(["data", "list", "--data-dir", str(root)]) == 0
+    out, err = capsys.readouterr()
+    assert "data root:" in out
+    assert_safe(out)
+    assert "\x1b" not in err
+
+
+@pytest.mark.parametrize("bundle", ["sentiment_bundle", "pos_bundle"])
+def test_the_runtime_command_escapes_texts(bundle, request, capsys):
+    from lstmlab.runtime.__main__ import main as runtime_main
+
+    assert runtime_main([str(request.getfixturevalue(bundle)), HOSTILE]) == 0
+    out, _ = capsys.readouterr()
+    assert_safe(out)
