@@ -4,6 +4,8 @@ import io
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lstmlab.text import SafeStream, one_line, printable, terminal_safe_output
 
@@ -44,3 +46,22 @@ def test_error_messages_use_the_same_escapes(char):
     from lstmlab.errors import DataError
 
     assert char not in str(DataError(f"bad {char} input"))
+
+
+DANGEROUS = {
+    *map(chr, range(0x00, 0x20)),
+    *map(chr, range(0x7F, 0xA0)),
+    "\u061c",
+    "\u200e",
+    "\u200f",
+    *map(chr, range(0x202A, 0x202F)),
+    *map(chr, range(0x2066, 0x206A)),
+    "\u2028",
+    "\u2029",
+}
+
+
+@given(st.text(st.sampled_from(sorted(DANGEROUS)) | st.characters(), max_size=60))
+def test_no_control_or_bidi_character_survives(text):
+    assert not (set(printable(text)) & (DANGEROUS - {"\t", "\n"}))
+    assert not (set(one_line(text)) & (DANGEROUS - {"\t"}))
