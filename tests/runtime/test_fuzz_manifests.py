@@ -16,7 +16,7 @@ from lstmlab.errors import LstmlabError
 from lstmlab.runtime import load_bundle
 
 FAST = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 scalars = (
