@@ -170,7 +170,11 @@ def probe_feeds(
     """One batch of two tokens: the largest id of every vocabulary, so an embedding smaller
     than its vocabulary fails now rather than on some later word. ``beyond``: that
     vocabulary's id one past its end instead (which must fail: an embedding has exactly
-    one row per word)."""
+    one row per word).
+
+    Returns ``ids`` [1, 2], ``lengths`` [1] and, for POS, ``chars`` [1, 2, 2] and
+    ``casing`` [1, 2], int64: the runtime's own feeds for one sentence of two words.
+    """
     top = {name: len(vocab) - 1 + (name == beyond) for name, vocab in vocabs.items()}
     ids = np.array([[top["vocab"], 0]], dtype=np.int64)
     feeds = {"ids": ids, "lengths": np.array([2], dtype=np.int64)}
