@@ -66,3 +66,11 @@ def test_only_the_confined_thread_and_block_are_limited(places):
         worker.join()
     assert seen == ["secret"]
     assert (outside / "secret.txt").read_text() == "secret"  # after the block
+
+
+def test_a_python_installed_at_the_root_does_not_open_everything(places, monkeypatch):
+    inside, outside = places
+    monkeypatch.setattr(sys, "prefix", "/")
+    monkeypatch.setattr(sys, "exec_prefix", "/")
+    with confined([inside]), pytest.raises(OutsideReadError):
+        (outside / "secret.txt").read_text()

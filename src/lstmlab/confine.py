@@ -50,7 +50,8 @@ def _under(path: str, roots: Iterable[str]) -> bool:
 def _installation() -> tuple[str, ...]:
     """Python's installation (its site-packages included) and lstmlab's own package."""
     places = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(__file__).parent)}
-    return tuple(os.path.realpath(place) for place in places if place)
+    resolved = (os.path.realpath(place) for place in places if place)
+    return tuple(place for place in resolved if place != os.path.dirname(place))  # not "/"
 
 
 MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pth")
