@@ -1,11 +1,14 @@
 """lstmlab.nn.LSTM computes what torch.nn.LSTM computes: outputs, final states and gradients.
 
-Both implementations ("reference" and "fast") are checked over the same grid.
+All three implementations are checked over the same grid, torch's class on the CPU as the
+reference. ``LSTMLAB_TEST_DEVICE=cuda`` (``benchmarks/gpu_check.sh``) runs lstmlab's class
+on that device instead, against the same CPU reference.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
 import torch
@@ -19,6 +22,7 @@ from lstmlab.nn import LSTM
 IMPLEMENTATIONS = ["reference", "fast-python", "fast"]
 TOLERANCE = {torch.float64: 1e-10, torch.float32: 1e-5}
 INPUT_KINDS = ["batched", "unbatched", "packed_sorted", "packed_unsorted"]
+DEVICE = os.environ.get("LSTMLAB_TEST_DEVICE", "cpu")
 
 
 def make_input(kind: str, seq_len: int, batch: int, size: int, batch_first: bool, dtype):
@@ -54,12 +58,15 @@ def outputs_and_gradients(module, leaf, input, hx):
     results = [output, h_n, c_n]
     generator = torch.Generator().manual_seed(1)
     loss = sum(
-        (tensor * torch.randn(tensor.shape, generator=generator, dtype=tensor.dtype)).sum()
+        (
+            tensor * torch.randn(tensor.shape, generator=generator, dtype=tensor.dtype).to(tensor)
+        ).sum()
         for tensor in results
     )
     wrt = [leaf, *(hx or ()), *module.parameters()]
     # retain_graph: a packed input shares its packing graph between the two modules.
-    return results + list(torch.autograd.grad(loss, wrt, retain_graph=True))
+    gradients = torch.autograd.grad(loss, wrt, retain_graph=True)
+    return [tensor.cpu() for tensor in [*results, *gradients]]
 
 
 def assert_matches_torch(
@@ -85,6 +92,9 @@ def assert_matches_torch(
         c_0 = torch.randn(states, *batch_shape, torch_lstm.hidden_size, dtype=dtype)
         hx = (h_0, c_0.requires_grad_())
     expected = outputs_and_gradients(torch_lstm, leaf, input, hx)
+    if DEVICE != "cpu":  # copies on the device, differentiable back to the CPU leaves
+        ours, input = ours.to(DEVICE), input.to(DEVICE)
+        hx = None if hx is None else tuple(state.to(DEVICE) for state in hx)
     actual = outputs_and_gradients(ours, leaf, input, hx)
     assert len(actual) == len(expected)
     for index, (mine, theirs) in enumerate(zip(actual, expected, strict=True)):

@@ -13,10 +13,10 @@ Why it is faster than the step-by-step path:
   backward factors that do not depend on the recurrence are computed for all steps at once;
 * weight gradients are summed over time by one matrix product each, after the loop.
 
-:func:`fused_layer` runs this Python loop on GPUs, for other dtypes, with ``implementation =
-"fast-python"`` or where the C++ extension cannot be built; for float32 and float64 CPU
-tensors it hands the layer to :mod:`lstmlab.nn.compiled`, the same algorithm with the time
-loop in C++.
+:func:`fused_layer` runs this Python loop on GPUs, with ``implementation = "fast-python"``
+or where the C++ extension cannot be built; for float32 and float64 CPU tensors it hands the
+layer to :mod:`lstmlab.nn.compiled`, the same algorithm with the time loop in C++.
+bfloat16 and float16 layers are computed in float32 and rounded at the end.
 
 The hand-written backward is not itself differentiable: where a differentiable or batched
 gradient is asked for (``create_graph=True``, ``vmap``), the backward hands over to
@@ -63,6 +63,8 @@ def fused_layer(
     parameters = [tensor for direction in weights for tensor in direction]
     device_type = rows.device.type
     if not torch.is_autocast_enabled(device_type):
+        if rows.dtype in (torch.bfloat16, torch.float16):
+            return _in_float32(rows, batch_sizes, h_0, c_0, parameters, compiled)
         if compiled and (ops := _compiled_ops(rows)) is not None:
             return compiled_layer(ops, rows, batch_sizes, h_0, c_0, weights)
         return _FusedLSTMLayer.apply(rows, h_0, c_0, batch_sizes, *parameters)
@@ -78,6 +80,27 @@ def fused_layer(
             [LayerWeights(*inputs[k : k + 5]) for k in range(3, len(inputs), 5)],
             compiled,
         )
+
+
+def _in_float32(
+    rows: Tensor,
+    batch_sizes: tuple[int, ...],
+    h_0: Tensor,
+    c_0: Tensor,
+    parameters: list[Tensor | None],
+    compiled: bool,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """A bfloat16 or float16 layer computed in float32, its results rounded once at the end.
+
+    The recurrence's rounding errors otherwise add up over the steps and layers on top of
+    torch's own (torch.nn.LSTM keeps float32 accumulators inside its kernels): in bfloat16
+    they took a 3-layer LSTM's weight gradients past PyTorch's own tolerance (0.02) against
+    torch's. Same arguments and results as :func:`fused_layer`, in the caller's dtype.
+    """
+    wide = [None if t is None else t.float() for t in (rows, h_0, c_0, *parameters)]
+    weights = [LayerWeights(*wide[k : k + 5]) for k in range(3, len(wide), 5)]
+    output, h_n, c_n = fused_layer(wide[0], batch_sizes, wide[1], wide[2], weights, compiled)
+    return output.to(rows.dtype), h_n.to(rows.dtype), c_n.to(rows.dtype)
 
 
 def _compiled_ops(rows: Tensor) -> Any:

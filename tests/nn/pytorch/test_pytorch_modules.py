@@ -64,6 +64,23 @@ def checks():
     return make_checks(precision=1e-5, rel_tol=1e-5)  # TestModule.precision, .rel_tol
 
 
+def on_cudnn(module, implementation):
+    """Whether torch's own LSTM runs on cuDNN here (only with ``LSTMLAB_TEST_DEVICE=cuda``)."""
+    return (
+        module == "LSTM"
+        and implementation == "torch"
+        and DEVICE.startswith("cuda")
+        and torch.backends.cudnn.enabled
+    )
+
+
+def xfail_where_pytorch_does(module, implementation):
+    """The expected failures torch's ModuleInfo for nn.LSTM declares on cuDNN (no batched
+    gradients, no double backward, no non-contiguous hx there): for torch's class only."""
+    if on_cudnn(module, implementation):
+        pytest.xfail("torch's ModuleInfo marks this an expected failure on cuDNN")
+
+
 def samples(info, dtype, requires_grad, training, device=DEVICE, key=None, count=4):
     """The ModuleInfo's sample inputs; with ``key``, the seeded default subset of them."""
     module_inputs = info.module_inputs_func(
@@ -244,6 +261,7 @@ def _backward_all(out, grad_output):
 @training_modes
 def test_non_contiguous_tensors(module, implementation, training):
     """TestModule.test_non_contiguous_tensors: same outputs and gradients for strided inputs."""
+    xfail_where_pytorch_does(module, implementation)
     t = checks()
     info, module_cls = module_under_test(module, implementation)
     dtype = torch.float32
@@ -322,6 +340,7 @@ def _gradients_helper(module, implementation, training, check, partials=True):
 @training_modes
 def test_grad(module, implementation, training):
     """TestModule.test_grad: gradcheck, with PyTorch's defaults (batched gradients too)."""
+    xfail_where_pytorch_does(module, implementation)
     _gradients_helper(module, implementation, training, gradcheck, partials=FULL)
 
 
@@ -329,6 +348,7 @@ def test_grad(module, implementation, training):
 @training_modes
 def test_gradgrad(module, implementation, training):
     """TestModule.test_gradgrad: gradgradcheck (both ModuleInfo entries support gradgrad)."""
+    xfail_where_pytorch_does(module, implementation)
     assert module_under_test(module, implementation)[0].supports_gradgrad
     _gradients_helper(module, implementation, training, gradgradcheck, partials=FULL)
 
@@ -354,6 +374,8 @@ def test_cpu_gpu_parity(module, implementation, training, dtype):
     PyTorch's tolerances for this test (float32 5e-2, float64 4e-4) and its five backward
     passes per output without zeroing gradients (so accumulated gradients are compared).
     """
+    if not training and on_cudnn(module, implementation):
+        pytest.skip("as in PyTorch: cuDNN has no backward pass in eval mode")
     t = make_checks(precision={torch.float32: 5e-2, torch.float64: 4e-4}[dtype], rel_tol=0)
     info, module_cls = module_under_test(module, implementation)
     torch_cls = nn.LSTM if module == "LSTM" else nn.LSTMCell
