@@ -44,8 +44,7 @@ from tqdm import tqdm
 
 from lstmlab.data.imdb import read_imdb_splits
 from lstmlab.data.registry import locate
-from lstmlab.tasks.sentiment import SENTIMENT
-from lstmlab.training.config import resolve_config
+from lstmlab.tasks import get_task
 from lstmlab.training.device import configure_cpu
 from lstmlab.training.runner import train_run
 
@@ -110,15 +109,12 @@ def run_lab_pipeline(epochs: int) -> dict[str, float]:
 
 
 def run_lstmlab(epochs: int, overrides: list[str], threads: int) -> dict[str, float]:
-    config = resolve_config(
-        "sentiment",
-        SENTIMENT.data_cls,
-        SENTIMENT.model_cls,
-        "lab",
-        [f"train.epochs={epochs}", f"train.threads={threads}", *overrides],
+    spec = get_task("sentiment")
+    config = spec.resolve_config(
+        "lab", [f"train.epochs={epochs}", f"train.threads={threads}", *overrides]
     )
     with tempfile.TemporaryDirectory() as folder:
-        metrics = train_run(SENTIMENT, config, Path(folder) / "run")
+        metrics = train_run(spec, config, Path(folder) / "run")
         history = [
             json.loads(line)
             for line in (Path(folder) / "run" / "metrics.jsonl").read_text().splitlines()

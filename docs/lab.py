@@ -243,7 +243,7 @@ show(lab_dir, "loss.png", "accuracy.png", "confusion.png")
 # %%
 lab = lstmlab.load(lab_dir)
 tokenize = get_tokenizer(lab.config.data.tokenizer)
-lab_vocab = Vocab.from_dict(lab.state["vocab"])
+lab_vocab = Vocab.from_dict(lab.vocabs["vocab"])
 review = "A moving, funny film with a wonderful cast. I loved every minute of it."
 review_ids = torch.tensor(lab_vocab.encode(tokenize(review)))
 

@@ -4,9 +4,11 @@ The package is laid out by architecture:
 
 - ``lstmlab.nn``        the transparent LSTM (imports nothing from the rest)
 - ``lstmlab.data``      data sets, readers, tokenizers, vocabulary, batching
-- ``lstmlab.models``    sentiment classifier, sequence tagger, CRF
-- ``lstmlab.training``  the one trainer shared by both tasks, checkpoints, plots
-- ``lstmlab.tasks``     the two tasks (data + model + metrics) the trainer runs
+- ``lstmlab.models``    sentiment classifier, sequence tagger, language model, CRF
+- ``lstmlab.training``  the one trainer shared by every task, checkpoints, plots
+- ``lstmlab.tasks``     the task registry and one package per task (sentiment, pos, lm)
+- ``lstmlab.inspect``, ``lstmlab.serve``, ``lstmlab.export``, ``lstmlab.runtime``
+                        looking inside runs, the web page, bundles, ONNX without torch
 - ``lstmlab.cli``       the ``lstmlab`` command line
 
 For notebooks: ``lstmlab.train(...)`` and ``lstmlab.load(run_dir)`` (see ``lstmlab.api``).
@@ -14,7 +16,8 @@ For notebooks: ``lstmlab.train(...)`` and ``lstmlab.load(run_dir)`` (see ``lstml
 
 from typing import Any
 
-__version__ = "0.1.0"
+from lstmlab.version import __version__
+
 __all__ = ["__version__", "load", "train"]
 
 

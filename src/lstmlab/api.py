@@ -15,27 +15,25 @@
 
 Settings use the command line's ``section.key`` names (``train.lr``, ``model.pooling``),
 as keyword arguments (``**{"train.epochs": 2}``) or as nested dicts
-(``train={"epochs": 2}``). What a loaded run can do depends on its task: each task's
-``api_*`` methods (see :class:`lstmlab.training.task.Task`) become its methods.
+(``train={"epochs": 2}``). What a loaded run can do depends on its task: ``load`` returns
+the task's predictor (:class:`lstmlab.tasks.predictor.Predictor`), whose methods are the
+task's (``hasattr(model, "tag")`` says whether it tags).
 """
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
 from lstmlab.confine import confined
 from lstmlab.errors import ConfigError
 from lstmlab.runtime.manifest import is_bundle
 from lstmlab.tasks import get_task
-from lstmlab.training.config import RunConfig, resolve_config
+from lstmlab.tasks.base import TorchBackend
+from lstmlab.tasks.predictor import Predictor
 from lstmlab.training.runner import default_run_dir, load_trained, run_task_name, train_run
 
 
@@ -75,7 +73,7 @@ def train(
     """
     spec = get_task(task)
     overrides = [f"{key}={_toml(value)}" for key, value in _flatten(settings).items()]
-    config = resolve_config(spec.name, spec.data_cls, spec.model_cls, preset, overrides)
+    config = spec.resolve_config(preset, overrides)
     run_dir = Path(out) if out else default_run_dir(task, preset)
     metrics = train_run(spec, config, run_dir, data_dir=data_dir)
     return TrainResult(metrics, read_history(run_dir), run_dir)
@@ -112,35 +110,17 @@ def _toml(value: Any) -> str:
     raise ConfigError(f"setting values must be numbers, booleans or strings, got {value!r}")
 
 
-@dataclass
-class Trained:
-    """A trained run: its task, configuration, model (eval mode) and vocabularies.
-
-    Its task's API methods are its own: ``predict`` for sentiment, ``tag`` for POS,
-    ``generate`` for a language model.
-    """
-
-    task: str
-    config: RunConfig
-    model: nn.Module
-    state: dict[str, Any]
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_") or name in ("task", "config", "model", "state"):
-            raise AttributeError(name)
-        spec = get_task(self.task)
-        method = getattr(spec, f"api_{name}", None)
-        if method is None:
-            offered = [m[4:] for m in dir(spec) if m.startswith("api_")]
-            raise ConfigError(
-                f"this is a {self.task} model; it offers "
-                f"{', '.join(offered) or 'no methods'}, not {name}"
-            )
-        return functools.partial(method, self)
+def predictor(spec: Any, config: Any, model: torch.nn.Module, vocabs: dict[str, Any]) -> Predictor:
+    """The task's predictor over a PyTorch model (what :func:`load` returns)."""
+    exporter = spec.exporter()
+    preprocess = exporter.preprocess(config, model) if exporter is not None else {}
+    cls = spec.part("predictor") if spec.predictor else Predictor
+    return cls(spec, config, vocabs, TorchBackend(model), preprocess)
 
 
-def load(run_dir: str | Path, device: str | torch.device | None = None) -> Trained:
-    """The best model of a run folder, or an exported bundle's, on ``device`` (default: CPU).
+def load(run_dir: str | Path, device: str | torch.device | None = None) -> Predictor:
+    """The best model of a run folder, or an exported bundle's, on ``device`` (default: CPU):
+    the task's predictor (``predict``, ``tag``, ``generate`` ...).
 
     Nothing outside the folder is read, whatever its files name (see lstmlab.confine).
     """
@@ -148,16 +128,13 @@ def load(run_dir: str | Path, device: str | torch.device | None = None) -> Train
         return _load(run_dir, device)
 
 
-def _load(run_dir: str | Path, device: str | torch.device | None) -> Trained:
+def _load(run_dir: str | Path, device: str | torch.device | None) -> Predictor:
+    where = torch.device(device) if device else None
     if is_bundle(run_dir):  # ``lstmlab export``'s folder: safetensors weights and config
         from lstmlab.export import load_bundle_model
 
-        spec, config, model, state = load_bundle_model(
-            run_dir, torch.device(device) if device else None
-        )
-        return Trained(spec.name, config, model, state)
-    task = run_task_name(Path(run_dir))
-    config, model, state = load_trained(
-        get_task(task), Path(run_dir), torch.device(device) if device else None
-    )
-    return Trained(task, config, model, state)
+        spec, config, model, vocabs = load_bundle_model(run_dir, where)
+        return predictor(spec, config, model, vocabs)
+    spec = get_task(run_task_name(Path(run_dir)))
+    config, model, vocabs = load_trained(spec, Path(run_dir), where)
+    return predictor(spec, config, model, vocabs)

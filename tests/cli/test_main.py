@@ -10,7 +10,7 @@ import pytest
 import lstmlab
 from lstmlab.cli.main import COMMAND_MODULES, build_parser, main
 from lstmlab.tasks import all_tasks
-from lstmlab.tasks.registry import BUILTIN_PREDICT_COMMANDS
+from lstmlab.tasks.registry import predict_commands
 
 CORE_COMMANDS = ["explain", "data", "train", "evaluate", "predict", "tag", "generate"]
 
@@ -19,7 +19,7 @@ def test_help_lists_every_command(capsys):
     assert main([]) == 1
     out = capsys.readouterr().out
     assert "usage: lstmlab" in out
-    commands = [*CORE_COMMANDS, *(t.predict_command for t in all_tasks() if t.predict_command)]
+    commands = [*CORE_COMMANDS, *(t.command.name for t in all_tasks() if t.command)]
     for command in commands:
         assert f"    {command} " in out, f"{command} is missing from lstmlab --help"
 
@@ -59,9 +59,9 @@ def _listed(parser) -> dict[str, str]:
 def test_the_light_command_list_is_the_commands_own():
     # lstmlab --help lists commands without importing them: the list must say what they say.
     assert _listed(build_parser([])) == _listed(build_parser([], full=True))
-    for command, (task, help_text) in BUILTIN_PREDICT_COMMANDS.items():
+    for command, (task, help_text) in predict_commands().items():
         spec = next(t for t in all_tasks() if t.name == task)
-        assert (spec.predict_command, spec.predict_help) == (command, help_text)
+        assert (spec.command.name, spec.command.help) == (command, help_text)
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["frobnicate"], ["--version"]])

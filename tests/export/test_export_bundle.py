@@ -16,9 +16,8 @@ from bundles import random_reviews, random_sentences
 from lstmlab.errors import CheckpointError, ConfigError
 from lstmlab.export import export_run
 from lstmlab.runtime import load_bundle
-from lstmlab.tasks.pos import SentenceEncoder
-from lstmlab.tasks.sentiment import predict_texts
-from lstmlab.training.trainer import make_loader
+from lstmlab.tasks.pos.training import example
+from lstmlab.training.loader import make_loader
 
 QUIET = {"say": lambda *_: None}
 
@@ -27,7 +26,7 @@ QUIET = {"say": lambda *_: None}
 def test_sentiment_bundle_equals_pytorch(sentiment_run, sentiment_bundle, batch):
     texts = random_reviews(batch, seed=batch)
     trained = lstmlab.load(sentiment_run)
-    expected = predict_texts(trained.model, trained.config, trained.state, texts)
+    expected = trained.predict(texts)
     got = load_bundle(sentiment_bundle).predict(texts)
     assert [g["label"] for g in got] == [e["label"] for e in expected]
     np.testing.assert_allclose(
@@ -36,10 +35,9 @@ def test_sentiment_bundle_equals_pytorch(sentiment_run, sentiment_bundle, batch)
 
 
 def _emissions(trained, sentences):
-    """PyTorch emissions [T_i, K] of each sentence, one padded batch."""
-    encoder = SentenceEncoder(trained.state, trained.config.data)
+    """PyTorch emissions [T_i, K] of each sentence, one padded batch (the training path)."""
     loader = make_loader(
-        [encoder.example(s) for s in sentences], len(sentences), shuffle=False, seed=0
+        [example(trained.codec, s) for s in sentences], len(sentences), shuffle=False, seed=0
     )
     batch, order = next(iter(loader)), next(iter(loader.batch_sampler))
     with torch.no_grad():

@@ -102,10 +102,16 @@ def test_transparent_copy_keeps_the_original_and_refuses_a_gru():
 
 
 def test_sentiment_encoding_follows_the_runs_truncation(sentiment):
-    sentiment.config.data.max_len, sentiment.config.data.truncate = 3, "tail"
+    import dataclasses
+
+    from lstmlab.tasks.sentiment.codec import ReviewCodec
+
+    codec = sentiment.codec
+    data = dataclasses.replace(sentiment.config.data, max_len=3, truncate="tail")
+    sentiment.codec = ReviewCodec(data, sentiment.vocabs)  # the run's codec, were it so trained
     try:
         encoded = sentiment.encode("one two three four five")
     finally:
-        sentiment.config.data.max_len, sentiment.config.data.truncate = 0, "head"
+        sentiment.codec = codec
     assert encoded.tokens == ["three", "four", "five"] and encoded.dropped == 2
     assert encoded.example["ids"].numel() == 3

@@ -111,30 +111,51 @@ def test_runtime_command_without_torch(sentiment_bundle, pos_bundle, tmp_path):
     )
 
 
-def test_viterbi_matches_the_crf(crf_pos_run):
+def test_viterbi_is_the_best_path_and_the_crf_uses_it(crf_pos_run):
+    """The one Viterbi (numpy): the best of all K^T paths, per sentence of a padded batch,
+    and what the PyTorch CRF decodes with."""
+    import itertools
+
     import torch
 
-    crf = lstmlab.load(crf_pos_run).model.crf
-    emissions = torch.randn(1, 9, crf.num_tags)
-    expected = crf.viterbi_decode(emissions, torch.ones(1, 9, dtype=torch.bool))[0].tolist()
-    assert (
-        viterbi(
-            emissions[0].numpy(),
-            crf.start_transitions.detach().numpy(),
-            crf.transitions.detach().numpy(),
-            crf.end_transitions.detach().numpy(),
+    rng = np.random.default_rng(0)
+    start, end, transitions = rng.normal(size=3), rng.normal(size=3), rng.normal(size=(3, 3))
+    emissions = rng.normal(size=(2, 4, 3))
+    mask = np.array([[True] * 4, [True, True, False, False]])
+
+    def score(path, scores):
+        total = start[path[0]] + end[path[-1]] + sum(scores[t, k] for t, k in enumerate(path))
+        return total + sum(transitions[a, b] for a, b in itertools.pairwise(path))
+
+    decoded = viterbi(emissions, start, transitions, end, mask)
+    for row, length in enumerate(mask.sum(axis=1)):
+        best = max(
+            itertools.product(range(3), repeat=int(length)), key=lambda p: score(p, emissions[row])
         )
-        == expected
+        assert decoded[row, :length].tolist() == list(best)
+    crf = lstmlab.load(crf_pos_run).model.crf
+    scores = torch.randn(1, 9, crf.num_tags)
+    expected = viterbi(
+        scores[0].numpy(),
+        crf.start_transitions.detach().numpy(),
+        crf.transitions.detach().numpy(),
+        crf.end_transitions.detach().numpy(),
+    )
+    assert crf.viterbi_decode(scores, torch.ones(1, 9, dtype=torch.bool))[0].tolist() == (
+        expected.tolist()
     )
 
 
 def test_wrong_method_for_the_task(sentiment_bundle, pos_bundle):
     from lstmlab.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"a sentiment bundle; tag\(\) needs a pos one"):
-        load_bundle(sentiment_bundle).tag("The cat sat .")
-    with pytest.raises(ConfigError, match=r"a pos bundle; predict\(\) needs a sentiment one"):
-        load_bundle(pos_bundle).predict("Great film.")
+    sentiment, pos = load_bundle(sentiment_bundle), load_bundle(pos_bundle)
+    assert hasattr(sentiment, "predict") and not hasattr(sentiment, "tag")
+    assert hasattr(pos, "tag") and not hasattr(pos, "predict") and "tag" in dir(pos)
+    with pytest.raises(ConfigError, match=r"a sentiment model; it offers predict, .*not tag"):
+        sentiment.tag("The cat sat .")
+    with pytest.raises(ConfigError, match=r"a pos model; it offers .*tag.*, not predict"):
+        pos.predict("Great film.")
 
 
 def test_runtime_reads_texts_from_a_file(sentiment_bundle, tmp_path):

@@ -19,17 +19,37 @@ SENTENCE = "The zebra sat under a house ."
 def test_runs_are_listed_by_name_with_their_lstm(client):
     answer = client.get("/api/runs").json()
     assert answer["limits"] == {"max_text_chars": MAX_TEXT_CHARS}
-    assert answer["runs"] == [
+    shapes = [
+        {k: run[k] for k in ("name", "task", "panel", "layers", "directions", "hidden_size")}
+        for run in answer["runs"]
+    ]
+    assert shapes == [
         {
             "name": "sentiment",
             "task": "sentiment",
+            "panel": "classes",
             "layers": 2,
             "directions": ["fwd", "bwd"],
             "hidden_size": 10,
         },
-        {"name": "pos", "task": "pos", "layers": 1, "directions": ["fwd", "bwd"], "hidden_size": 8},
-        {"name": "lm", "task": "lm", "layers": 1, "directions": ["fwd"], "hidden_size": 12},
+        {
+            "name": "pos",
+            "task": "pos",
+            "panel": "tags",
+            "layers": 1,
+            "directions": ["fwd", "bwd"],
+            "hidden_size": 8,
+        },
+        {
+            "name": "lm",
+            "task": "lm",
+            "panel": "next-words",
+            "layers": 1,
+            "directions": ["fwd"],
+            "hidden_size": 12,
+        },
     ]
+    assert [run["generates"] for run in answer["runs"]] == [False, False, True]
 
 
 def test_sentiment_prediction_matches_the_library(client, sentiment_run):

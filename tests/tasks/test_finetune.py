@@ -14,7 +14,6 @@ from lstmlab.cli.main import main
 from lstmlab.errors import CheckpointError, ConfigError
 from lstmlab.tasks import get_task
 from lstmlab.training.checkpoint import load_checkpoint
-from lstmlab.training.config import resolve_config
 
 LM_SIZES = {"model.embedding_dim": 8, "model.hidden_size": 12}
 CLASSIFIER = {
@@ -62,7 +61,7 @@ def lm_run(texts: Path) -> Path:
 
 
 def classifier_config(texts: Path, lm_run: Path, **extra):
-    spec = get_task("sentiment")
+    spec = get_task("sentiment").trainer()
     settings = {
         **CLASSIFIER,
         "model.init_from": str(lm_run),
@@ -74,15 +73,15 @@ def classifier_config(texts: Path, lm_run: Path, **extra):
         f"{k}={json.dumps(v) if isinstance(v, str) else str(v).lower()}"
         for k, v in settings.items()
     ]
-    return spec, resolve_config("sentiment", spec.data_cls, spec.model_cls, None, overrides)
+    return spec, get_task("sentiment").resolve_config(None, overrides)
 
 
 def test_encoder_weights_and_vocabulary_come_from_the_lm(texts, lm_run) -> None:
     spec, config = classifier_config(texts, lm_run)
     prepared = spec.prepare(config, None)
-    assert prepared.state["vocab"] == json.loads((lm_run / "vocab.json").read_text())
-    model = spec.build_model(config, prepared.state)
-    spec.init_weights(model, config)
+    assert prepared.vocabs["vocab"] == json.loads((lm_run / "vocab.json").read_text())
+    model = spec.build_model(config, prepared.vocabs)
+    spec.init_weights(model, config, prepared.vocabs)
     lm_weights = load_checkpoint(lm_run / "best.pt", "lm")["model"]
     copied = 0
     for name, tensor in model.state_dict().items():
@@ -128,8 +127,8 @@ def test_gradual_unfreezing_trains_only_the_top_group_first(texts, lm_run) -> No
         texts, lm_run, **{"train.gradual_unfreezing": True, "train.lr_decay": 2.0}
     )
     prepared = spec.prepare(config, None)
-    model = spec.build_model(config, prepared.state)
-    optimizer = RunOptimizer(model, config.train, spec.param_groups(model))
+    model = spec.build_model(config, prepared.vocabs)
+    optimizer = RunOptimizer(model, config.train)
     rates = [group["lr"] for group in optimizer.optimizer.param_groups]
     assert rates == pytest.approx([config.train.lr / 4, config.train.lr / 2, config.train.lr])
     optimizer.start_epoch(0)
@@ -154,11 +153,11 @@ def test_size_or_vocabulary_mismatch_is_a_one_line_error(texts, lm_run, tmp_path
         spec.prepare(config, None)
     spec, config = classifier_config(texts, lm_run)
     prepared = spec.prepare(config, None)
-    vocab = dict(prepared.state["vocab"])
+    vocab = dict(prepared.vocabs["vocab"])
     vocab["tokens"] = [*vocab["tokens"], "extra"]  # a vocabulary one word larger
     model = spec.build_model(config, {"vocab": vocab})
     with pytest.raises(CheckpointError, match=r"embedding.weight has shape"):
-        spec.init_weights(model, config)
+        spec.init_weights(model, config, prepared.vocabs)
 
 
 def test_init_from_something_else_is_refused(texts, lm_run, tmp_path) -> None:

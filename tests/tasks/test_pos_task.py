@@ -4,8 +4,14 @@ import torch
 
 from lstmlab.data.batching import collate
 from lstmlab.data.tagged import TaggedSentence
+from lstmlab.data.tokenize import split_words
 from lstmlab.data.vocab import Vocab
-from lstmlab.tasks.pos import POS, PosData, SentenceEncoder, split_words, tagging_report
+from lstmlab.tasks import get_task
+from lstmlab.tasks.pos.codec import SentenceCodec
+from lstmlab.tasks.pos.config import PosData
+from lstmlab.tasks.pos.training import example, read_corpus, tagged_examples, tagging_report
+
+POS = get_task("pos").trainer()
 
 
 def tiny_state():
@@ -36,11 +42,19 @@ class FixedTagger(torch.nn.Module):
         return emissions.argmax(-1).masked_fill(~mask, -100)
 
 
+class ViterbiTagger(FixedTagger):
+    """Its decoding (as a CRF's Viterbi path may) disagrees with the per-token argmax:
+    it always answers tag 2 (VBD)."""
+
+    def decode(self, emissions, mask):
+        return torch.full(mask.shape, 2).masked_fill(~mask, -100)
+
+
 def examples():
-    encoder = SentenceEncoder(tiny_state(), PosData())
+    codec = SentenceCodec(PosData(), tiny_state())
     return [
-        encoder.example(TaggedSentence(["The", "cat", "sat"], ["DT", "NN", "VBD"])),
-        encoder.example(TaggedSentence(["The", "dog"], ["DT", "VBD"])),
+        example(codec, TaggedSentence(["The", "cat", "sat"], ["DT", "NN", "VBD"])),
+        example(codec, TaggedSentence(["The", "dog"], ["DT", "VBD"])),
     ]
 
 
@@ -48,12 +62,24 @@ def test_units_are_real_tokens_only():
     batch = collate(examples())
     assert batch["mask"].sum() == 5 and batch["ids"].shape == (2, 3)
     result = POS.step(FixedTagger().eval(), batch)
-    assert result.units == 5
-    assert result.correct == 4  # "dog" (position 1) is predicted NN but is VBD; the pad is ignored
+    assert result.counts["units"] == 5
+    # "dog" (position 1) is predicted NN but is VBD; the pad is ignored
+    assert result.counts["correct"] == 4
+    assert result.outputs == [[0, 1, 2], [0, 1]]  # each sentence's tags, real tokens only
+
+
+def test_evaluation_decodes_as_the_tagger_predicts_and_training_uses_argmax():
+    batch = collate(examples())
+    evaluated = POS.step(ViterbiTagger().eval(), batch)
+    assert evaluated.counts["correct"] == 2  # the decoded path: VBD everywhere
+    assert evaluated.outputs == [[2, 2, 2], [2, 2]]
+    trained = POS.step(ViterbiTagger().train(), batch)
+    assert trained.counts["correct"] == 4 and trained.outputs is None
 
 
 def test_report_by_hand():
-    report = tagging_report(FixedTagger(), examples(), tiny_state(), None, torch.device("cpu"))
+    outputs = [[0, 1, 2], [0, 1]]  # FixedTagger's tags
+    report = tagging_report(examples(), outputs, tiny_state(), None)
     assert report["tokens"] == 5
     assert report["token_accuracy"] == 4 / 5
     assert report["unseen_words"] == 1 and report["unseen_word_accuracy"] == 0.0  # "dog"
@@ -88,14 +114,12 @@ def test_tags_unknown_to_the_model_are_a_data_error():
 
     from lstmlab.errors import DataError
 
-    encoder = SentenceEncoder(tiny_state(), PosData())
+    codec = SentenceCodec(PosData(), tiny_state())
     with pytest.raises(DataError, match=r"test\.txt has tags never seen in training: JJ"):
-        encoder.tagged_examples([TaggedSentence(["big"], ["JJ"])], "test.txt")
+        tagged_examples(codec, [TaggedSentence(["big"], ["JJ"])], "test.txt")
 
 
 def test_user_files_honour_the_column_settings(tmp_path):
-    from lstmlab.tasks.pos import read_corpus
-
     conll = tmp_path / "c.txt"
     conll.write_text("He PRP B-NP\nran VBD B-VP\n\nDogs NNS B-NP\nbark VBP B-VP\n\n" * 10)
     conllu = tmp_path / "u.conllu"

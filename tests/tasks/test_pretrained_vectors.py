@@ -48,7 +48,7 @@ def test_sentiment_frozen_vectors(files, tmp_path, capsys):
     record = json.loads((tmp_path / "run" / "pretrained_vectors.json").read_text())
     assert record["found"] == 3 and record["dimension"] == 4
     trained = lstmlab.load(tmp_path / "run")
-    tokens = trained.state["vocab"]["tokens"]
+    tokens = trained.vocabs["vocab"]["tokens"]
     weight = trained.model.embedding.weight
     torch.testing.assert_close(weight[tokens.index("wonderful")], torch.full((4,), 1.0))
     torch.testing.assert_close(weight[tokens.index("boring")], torch.full((4,), -1.0))
@@ -60,7 +60,7 @@ def test_sentiment_frozen_vectors(files, tmp_path, capsys):
 def test_sentiment_vectors_train_when_not_frozen(files, tmp_path):
     sentiment(files, tmp_path / "run", pretrained_vectors=str(files / "glove.txt"))
     trained = lstmlab.load(tmp_path / "run")
-    row = trained.model.embedding.weight[trained.state["vocab"]["tokens"].index("wonderful")]
+    row = trained.model.embedding.weight[trained.vocabs["vocab"]["tokens"].index("wonderful")]
     assert not torch.allclose(row, torch.full((4,), 1.0))
 
 
@@ -86,7 +86,7 @@ def test_pos_vectors_lowercased_vocabulary(files, tmp_path, capsys):
     assert record["found"] == 3  # the, cat (from "Cat"), sat
     assert record["found_lowercased"] == 1
     trained = lstmlab.load(tmp_path / "pos")
-    row = trained.model.word_embedding.weight[trained.state["vocab"]["tokens"].index("cat")]
+    row = trained.model.word_embedding.weight[trained.vocabs["vocab"]["tokens"].index("cat")]
     torch.testing.assert_close(row, torch.full((4,), 2.0))
 
 

@@ -7,7 +7,9 @@ import torch
 from torch import nn
 
 from lstmlab.models.sentiment import SentimentClassifierConfig
-from lstmlab.tasks.sentiment import SENTIMENT, SentimentData, SentimentTask
+from lstmlab.tasks import get_task
+from lstmlab.tasks.base import TaskTraining
+from lstmlab.tasks.sentiment.config import SentimentData
 from lstmlab.training.config import RunConfig, TrainConfig
 
 
@@ -50,9 +52,9 @@ def tiny_config() -> RunConfig:
 
 
 @pytest.fixture
-def adapter() -> SentimentTask:
-    """The task whose step the trainer runs (the sentiment one: cross-entropy per review)."""
-    return SENTIMENT
+def adapter() -> TaskTraining:
+    """The training part whose step the trainer runs (sentiment's: cross-entropy per review)."""
+    return get_task("sentiment").trainer()
 
 
 @pytest.fixture(name="make_examples")

@@ -3,8 +3,9 @@ import pytest
 from lstmlab.errors import ConfigError
 from lstmlab.models.sentiment import SentimentClassifierConfig
 from lstmlab.models.tagger import SequenceTaggerConfig
-from lstmlab.tasks.pos import PosData
-from lstmlab.tasks.sentiment import SentimentData
+from lstmlab.tasks import get_task
+from lstmlab.tasks.pos.config import PosData
+from lstmlab.tasks.sentiment.config import SentimentData
 from lstmlab.training.config import parse_override, preset_names, resolve_config
 
 TASKS = {
@@ -15,15 +16,15 @@ TASKS = {
 
 @pytest.mark.parametrize("task", TASKS)
 def test_every_shipped_preset_resolves(task):
-    names = preset_names(task)
+    names = preset_names(get_task(task).preset_folder())
     assert {"lab", "best"} <= set(names)
     for name in names:
-        config = resolve_config(task, *TASKS[task], name)
+        config = get_task(task).resolve_config(name)
         assert config.task == task
 
 
 def test_lab_preset_is_the_lab_model():
-    config = resolve_config("sentiment", *TASKS["sentiment"], "lab")
+    config = get_task("sentiment").resolve_config("lab")
     assert (config.data.tokenizer, config.data.min_freq, config.data.max_len) == (
         "whitespace",
         5,
@@ -38,9 +39,7 @@ def test_lab_preset_is_the_lab_model():
 
 
 def test_overrides_win_and_are_typed():
-    config = resolve_config(
-        "sentiment",
-        *TASKS["sentiment"],
+    config = get_task("sentiment").resolve_config(
         "lab",
         [
             "train.lr=0.01",
@@ -74,7 +73,7 @@ def test_bad_overrides_are_clear_errors(item, message):
 
 def test_unknown_preset_lists_the_known_ones():
     with pytest.raises(ConfigError, match=r"choose one of: .*best.*lab"):
-        resolve_config("pos", *TASKS["pos"], "fastest")
+        get_task("pos").resolve_config("fastest")
 
 
 def test_preset_file(tmp_path):

@@ -43,7 +43,7 @@ def setting_names(task: str) -> list[str]:
     spec = get_task(task)
     names = [
         f"{section}.{name}"
-        for section, cls in (("data", spec.data_cls), ("model", spec.model_cls))
+        for section, cls in (("data", spec.data_config), ("model", spec.model_config))
         for name in cls.__dataclass_fields__
     ]
     return [*names, "train.epochs", "train.lr", "train.seed", "nosection", "model.nope"]
@@ -83,7 +83,7 @@ def test_presets_from_settings(tmp_path, task, data):
     path.write_text(text, encoding="utf-8")
     spec = get_task(task)
     try:
-        config = resolve_config(task, spec.data_cls, spec.model_cls, str(path))
+        config = resolve_config(task, spec.data_config, spec.model_config, str(path))
     except LstmlabError as error:
         one_line(error)
     else:
@@ -129,7 +129,7 @@ def test_set_items(task, items):
     try:
         for item in items:
             parse_override(item)
-        resolve_config(task, spec.data_cls, spec.model_cls, None, items)
+        resolve_config(task, spec.data_config, spec.model_config, None, items)
     except LstmlabError as error:
         one_line(error)
 
@@ -153,7 +153,7 @@ def test_set_items(task, items):
 def test_saved_configurations(tmp_path, task, saved):
     spec = get_task(task)
     try:
-        config_from_dict(task, spec.data_cls, spec.model_cls, saved)
+        config_from_dict(task, spec.data_config, spec.model_config, saved)
     except LstmlabError as error:
         one_line(error)
     (tmp_path / "config.json").write_text(json.dumps(saved))

@@ -115,7 +115,7 @@ def test_schedule_decays_learning_rate(tiny_config, adapter, fresh_trainer, make
 def test_too_few_examples_for_the_processes_is_a_config_error(make_examples):
     from lstmlab.errors import ConfigError
     from lstmlab.training.distributed import DistContext
-    from lstmlab.training.trainer import make_loader
+    from lstmlab.training.loader import make_loader
 
     with pytest.raises(ConfigError, match="cannot batch 1 examples"):
         make_loader(

@@ -6,20 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
-from lstmlab.api import load
 from lstmlab.errors import CheckpointError
-from lstmlab.tasks import get_task
-from lstmlab.training.trainer import Trainer
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "evaluate",
         help="evaluate a trained run on test data or a labelled file",
-        description="Evaluate the best checkpoint of RUN_DIR (or an exported bundle). "
-        "Sentiment files hold "
-        "'pos<TAB>text' lines; POS files are CoNLL or 'word tag' columns, or "
-        "CoNLL-U.",
+        description="Evaluate the best checkpoint of RUN_DIR (or an exported bundle) on its "
+        "test split, or on a "
+        "labelled file in the format its task trains on (e.g. 'pos<TAB>text' lines, CoNLL "
+        "or 'word tag' columns, CoNLL-U, plain text).",
     )
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     parser.add_argument("--file", type=Path, help="labelled data to evaluate on (default: test)")
@@ -32,29 +29,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from lstmlab.api import load
+    from lstmlab.tasks import get_task
+    from lstmlab.training.trainer import Trainer
+
     # A run folder or an exported bundle (its safetensors weights and config), as predict.
     trained = load(args.run_dir)
     spec = get_task(trained.task)
-    config, model, state = trained.config, trained.model, trained.state
+    training = spec.trainer()
+    config, model, vocabs = trained.config, trained.model, trained.vocabs
     if args.file:
-        from_file = spec.labelled_examples(config, state, args.file)
-        examples, source = from_file, str(args.file)
+        examples = training.labelled_examples(config, vocabs, args.file)
+        source = str(args.file)
     else:
-        prepared = spec.prepare(config, args.data_dir)
-        if prepared.state != state:
+        prepared = training.prepare(config, args.data_dir)
+        if prepared.vocabs != vocabs:
             raise CheckpointError(
                 f"the data under the data root no longer gives {args.run_dir}'s "
                 "vocabulary; evaluate with --file instead"
             )
         examples, source = prepared.test, "test split"
     device = next(model.parameters()).device
-    trainer = Trainer(model, spec, config, None, device=device)
-    metrics = {"examples": len(examples), **trainer.evaluate(examples)}
-    metrics.update(spec.report(model, examples, state, None, device))
+    trainer = Trainer(model, training, config, None, device=device)
+    measured, outputs = trainer.evaluate_with_outputs(examples)
+    metrics = {"examples": len(examples), **measured}
+    metrics.update(training.report(examples, outputs, vocabs, None))
     if args.json:
         print(json.dumps(metrics, indent=2))
     else:
         print(f"{spec.name} model {args.run_dir} on {source}: {len(examples):,} examples")
-        for line in spec.summary_lines(metrics):
+        for line in training.summary_lines(metrics):
             print("  " + line)
     return 0

@@ -109,17 +109,20 @@ def _predict(inspector: Any, text: str, evidence: bool, tokens: int) -> dict[str
 
 
 def format_prediction(prediction: dict[str, Any]) -> str:
-    if prediction["task"] == "sentiment":
+    """One line of the answer, by the panel the task's inspector names."""
+    panel = prediction.get("panel")
+    if panel == "classes":
         return f"prediction: {prediction['label']} (p = {prediction['probability']:.3f})"
-    if prediction["task"] == "pos":
+    if panel == "tags":
         return "tags: " + " ".join(
             f"{w}/{t}" for w, t in zip(prediction["tokens"], prediction["tags"], strict=True)
         )
-    if prediction["task"] == "lm":
+    if panel == "next-words":
         return "likeliest next words: " + ", ".join(
             f"{w['word']} ({w['probability']:.3f})" for w in prediction["next_words"][:5]
         )
-    return ""
+    shown = {k: v for k, v in prediction.items() if k not in ("task", "panel", "tokens")}
+    return "prediction: " + json.dumps(shown)[:300]
 
 
 def format_report(report: dict[str, Any]) -> str:

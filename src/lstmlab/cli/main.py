@@ -17,12 +17,12 @@ import signal
 import sys
 from typing import Any
 
-from lstmlab import __version__
 from lstmlab.data.textfile import os_reason, short_path
 from lstmlab.errors import LstmlabError
 from lstmlab.progress import set_enabled as set_progress
 from lstmlab.tasks.registry import light_task_names, predict_commands
 from lstmlab.text import terminal_safe_output
+from lstmlab.version import __version__
 
 # Every command: ``name: (module, one-line help)``, in the order ``lstmlab --help`` lists
 # them. Only the module of the command given is imported (the others import torch, which

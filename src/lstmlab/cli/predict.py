@@ -1,5 +1,6 @@
-"""Each task's prediction command with a trained run: ``predict`` (sentiment), ``tag`` (POS),
-``generate`` (language model), and any registered task's own."""
+"""Each task's prediction command with a trained run or bundle (``lstmlab predict``, ``tag``,
+``generate`` ...): the task declares it (:class:`~lstmlab.tasks.spec.Command`, options as
+data), its predictor prints it (:meth:`~lstmlab.tasks.predictor.Predictor.command_output`)."""
 
 from __future__ import annotations
 
@@ -11,30 +12,47 @@ from pathlib import Path
 
 from lstmlab.data.textfile import decoded_lines, read_lines, text_batches
 from lstmlab.errors import CheckpointError, ConfigError, DataError
-from lstmlab.tasks.registry import predict_commands
+from lstmlab.tasks.registry import all_tasks
+from lstmlab.tasks.spec import Option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    if not torch_available():  # an ONNX bundle still works, through lstmlab.runtime
-        _register_without_torch(subparsers)
-        return
-    from lstmlab.tasks import all_tasks
-
+    with_torch = torch_available()  # without it, an ONNX bundle still works (lstmlab.runtime)
     for task in all_tasks():
-        if not task.predict_command:
+        command = task.command
+        if command is None:
             continue
-        parser = subparsers.add_parser(
-            task.predict_command,
-            help=task.predict_help,
-            description=task.predict_help
-            + ("; texts come from the arguments, --file (one a line) or standard input."),
+        description = command.help + (
+            "; texts come from the arguments, --file (one a line) or standard input."
+            if with_torch
+            else " (PyTorch is not installed: an exported ONNX bundle only)"
         )
-        parser.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+        parser = subparsers.add_parser(command.name, help=command.help, description=description)
+        parser.add_argument("run_dir", type=Path, metavar="RUN_DIR" if with_torch else "BUNDLE")
         parser.add_argument("texts", nargs="*", metavar="TEXT")
         parser.add_argument("--file", type=Path, help="read one text a line from FILE")
         parser.add_argument("--json", action="store_true", help="print JSON lines")
-        task.add_predict_arguments(parser)
-        parser.set_defaults(func=run_predict, task=task.name)
+        add_options(parser, command.options)
+        parser.set_defaults(
+            func=run_predict if with_torch else _run_without_torch,
+            task=task.name,
+            command=command.name,
+        )
+
+
+def add_options(parser: argparse.ArgumentParser, options: tuple[Option, ...]) -> None:
+    """argparse options for a command's declared :class:`Option` s."""
+    for option in options:
+        kwargs: dict = {"dest": option.dest, "help": option.help}
+        if option.kind == "flag":
+            kwargs["action"] = "store_true"
+        else:
+            kwargs["default"] = option.default
+            if option.kind in ("int", "float"):
+                kwargs["type"] = int if option.kind == "int" else float
+            if option.kind == "choice":
+                kwargs["choices"] = option.choices
+        parser.add_argument(option.flag, **kwargs)
 
 
 def read_text_batches(args: argparse.Namespace, allow_empty: bool = False) -> Iterator[list[str]]:
@@ -75,24 +93,6 @@ def torch_available() -> bool:
         return False
 
 
-def _register_without_torch(subparsers: argparse._SubParsersAction) -> None:
-    """The prediction commands as ``python -m lstmlab.runtime`` runs them: ONNX bundles only."""
-    for command, (task, help_text) in predict_commands().items():
-        parser = subparsers.add_parser(
-            command,
-            help=help_text,
-            description=help_text + " (PyTorch is not installed: an exported ONNX bundle only)",
-        )
-        parser.add_argument("run_dir", type=Path, metavar="BUNDLE")
-        parser.add_argument("texts", nargs="*", metavar="TEXT")
-        parser.add_argument("--file", type=Path, help="read one text a line from FILE")
-        parser.add_argument("--json", action="store_true", help="print JSON lines")
-        parser.add_argument(
-            "--tokenized", action="store_true", help="split on spaces only (tagging)"
-        )
-        parser.set_defaults(func=_run_without_torch, task=task, command=command)
-
-
 def _run_without_torch(args: argparse.Namespace) -> int:
     from lstmlab.runtime.manifest import GRAPH_FILES, is_bundle, read_manifest
 
@@ -106,9 +106,10 @@ def _run_without_torch(args: argparse.Namespace) -> int:
     if task != args.task:
         raise ConfigError(f"{args.run_dir} is a {task!r} bundle, not a {args.task!r} one")
     from lstmlab.runtime.__main__ import run
+    from lstmlab.tasks import get_task
 
     args.bundle = args.run_dir
-    run(args)
+    run(args, get_task(task).command.options)
     return 0
 
 
@@ -120,12 +121,15 @@ def run_predict(args: argparse.Namespace) -> int:
     trained = load(args.run_dir)
     if trained.task != spec.name:
         other = get_task(trained.task)
-        hint = f"; use `lstmlab {other.predict_command}`" if other.predict_command else ""
+        hint = f"; use `lstmlab {other.command.name}`" if other.command else ""
         raise ConfigError(
             f"{args.run_dir} is a run of the {trained.task!r} task, not {spec.name!r}{hint}"
         )
+    command = spec.command
+    options = {option.setting: getattr(args, option.dest) for option in command.options}
     # A batch at a time: an endless input runs in bounded memory, printing as it goes.
-    for texts in read_text_batches(args, allow_empty=spec.empty_text_allowed):
-        spec.run_predict(trained, texts, args)
-        sys.stdout.flush()
+    for texts in read_text_batches(args, allow_empty=command.empty_text_allowed):
+        for piece in trained.command_output(texts, as_json=args.json, **options):
+            sys.stdout.write(piece)
+            sys.stdout.flush()
     return 0

@@ -1,4 +1,9 @@
-"""``lstmlab train TASK``: train a model into a run folder (or resume one), for every task."""
+"""``lstmlab train TASK``: train a model into a run folder (or resume one), for every task.
+
+The task-specific options (``--train FILE``, ``--corpus``) are the task's declared
+:class:`~lstmlab.tasks.spec.Option` s; this module turns them into argparse options and
+``--set`` items.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,12 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from lstmlab.cli.predict import add_options
 from lstmlab.errors import ConfigError
 from lstmlab.tasks import all_tasks, get_task
-from lstmlab.training.config import TrainConfig, parse_override, preset_names, resolve_config
+from lstmlab.tasks.spec import Option, TaskSpec
+from lstmlab.training.config import TrainConfig, parse_override, preset_names
 from lstmlab.training.runner import default_run_dir, read_run_config, train_run
-from lstmlab.training.task import Task
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             epilog=settings_help(task),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        presets = ", ".join(preset_names(task.name)) or "none shipped"
+        presets = ", ".join(preset_names(task.preset_folder())) or "none shipped"
         sub.add_argument(
             "--preset", help=f"preset name ({presets}), a TOML file, or a run's config.json"
         )
@@ -56,16 +62,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         )
         sub.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
         sub.add_argument("--threads", type=int, help="CPU threads for torch")
-        task.add_train_arguments(sub)
+        add_options(sub, task.train_options)
         sub.set_defaults(func=run_train)
 
 
-def settings_help(task: Task) -> str:
+def option_overrides(args: argparse.Namespace, options: tuple[Option, ...]) -> list[str]:
+    """``--set`` items for the declared options given on the command line."""
+    items: list[str] = []
+    for option in options:
+        value = getattr(args, option.dest, None)
+        if value is None or value is False:
+            continue
+        if option.kind == "path":
+            value = str(Path(value).resolve())
+        elif option.kind == "flag":
+            value = "true"
+        items += [f"{option.setting}={value}", *option.implies]
+    return items
+
+
+def settings_help(task: TaskSpec) -> str:
     """The task's settings and their defaults, for ``lstmlab train TASK --help``."""
     lines = ["settings (--set SECTION.KEY=VALUE; defaults shown):"]
     for section, cls in (
-        ("data", task.data_cls),
-        ("model", task.model_cls),
+        ("data", task.data_config),
+        ("model", task.model_config),
         ("train", TrainConfig),
     ):
         defaults = cls()
@@ -86,7 +107,11 @@ def common_overrides(args: argparse.Namespace) -> list[str]:
 
 def run_train(args: argparse.Namespace) -> int:
     spec = get_task(args.task)
-    overrides = [*args.overrides, *common_overrides(args), *spec.train_overrides(args)]
+    overrides = [
+        *args.overrides,
+        *common_overrides(args),
+        *option_overrides(args, spec.train_options),
+    ]
     if args.resume:
         if args.out and Path(args.out).absolute() != Path(args.resume).absolute():
             raise ConfigError(
@@ -99,12 +124,10 @@ def run_train(args: argparse.Namespace) -> int:
                 "settings (e.g. train.epochs) may be changed"
             )
         saved = read_run_config(spec, args.resume)
-        config = resolve_config(
-            spec.name, spec.data_cls, spec.model_cls, None, overrides, base=saved.to_dict()
-        )
+        config = spec.resolve_config(None, overrides, base=saved.to_dict())
         run_dir = args.resume
     else:
-        config = resolve_config(spec.name, spec.data_cls, spec.model_cls, args.preset, overrides)
+        config = spec.resolve_config(args.preset, overrides)
         run_dir = args.out or default_run_dir(spec.name, args.preset)
     train_run(spec, config, run_dir, data_dir=args.data_dir, resume=bool(args.resume))
     return 0

@@ -18,10 +18,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from lstmlab import __version__
 from lstmlab.errors import CheckpointError, ConfigError
 from lstmlab.export.card import model_card
-from lstmlab.export.graphs import GRAPHS, GraphSpec, exportable_copy, preprocess
+from lstmlab.export.graphs import GraphSpec, exportable_copy
 from lstmlab.runtime.manifest import (
     BUNDLE_FORMAT,
     BUNDLE_VERSION,
@@ -35,12 +34,13 @@ from lstmlab.runtime.manifest import (
     read_manifest,
     read_state,
 )
-from lstmlab.tasks import get_task
+from lstmlab.tasks import all_tasks, get_task
+from lstmlab.tasks.spec import TaskSpec
 from lstmlab.text import echo, printable
 from lstmlab.training.checkpoint import load_checkpoint
-from lstmlab.training.config import RunConfig, config_from_dict
+from lstmlab.training.config import RunConfig
 from lstmlab.training.runner import load_trained, run_task_name
-from lstmlab.training.task import Task
+from lstmlab.version import __version__
 
 FORMATS = ("onnx", "torchscript", "safetensors")
 ONNX_OPSET = 17
@@ -60,10 +60,12 @@ def export_run(
         raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     task = run_task_name(run_dir)
     spec = get_task(task)
-    graph = GRAPHS.get(task)
+    exporter = spec.exporter()
+    graph = exporter.graph if exporter is not None else None
     if fmt != "safetensors" and graph is None:
+        graphs = [t.name for t in all_tasks() if t.exporter() and t.exporter().graph]
         raise ConfigError(
-            f"a {task} run cannot be exported as {fmt} (only sentiment and pos "
+            f"a {task} run cannot be exported as {fmt} (only {', '.join(graphs)} "
             "runs can); --format safetensors exports its weights and config"
         )
     config, model, state = load_trained(spec, run_dir)
@@ -76,7 +78,7 @@ def export_run(
     created = not out.exists()
     _prepare_out(out)
     try:
-        return _write_bundle(run_dir, out, fmt, task, config, model, state, graph, say)
+        return _write_bundle(run_dir, out, fmt, spec, config, model, state, say)
     except BaseException:  # leave no half-written bundle behind
         for path in out.iterdir():
             path.unlink()
@@ -89,14 +91,16 @@ def _write_bundle(
     run_dir: Path,
     out: Path,
     fmt: str,
-    task: str,
+    spec: TaskSpec,
     config: RunConfig,
     model: nn.Module,
     state: dict[str, Any],
-    graph: GraphSpec | None,
     say: Any,
 ) -> dict[str, Any]:
     """Every file of the bundle into the empty folder ``out``; the manifest."""
+    task = spec.name
+    exporter = spec.exporter()
+    graph: GraphSpec | None = exporter.graph if exporter is not None else None
     for name, content in {"config": config.to_dict(), **state}.items():
         (out / f"{name}.json").write_text(
             json.dumps(content, indent=1 if name == "config" else None) + "\n", encoding="utf-8"
@@ -118,7 +122,7 @@ def _write_bundle(
         }
         if graph
         else {},
-        "preprocess": preprocess(task, config, model),
+        "preprocess": exporter.preprocess(config, model) if exporter is not None else {},
         "source_run": str(run_dir.resolve()),
         "created": _now(),
         "lstmlab_version": __version__,
@@ -143,7 +147,7 @@ def _write_bundle(
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     card = model_card(
-        manifest, config, _test_metrics(run_dir), _trained_with(run_dir), run_dir, out
+        spec, manifest, config, _test_metrics(run_dir), _trained_with(run_dir), run_dir, out
     )
     # Paths and settings in the card come from outside: `cat README.md` must not run escapes.
     (out / "README.md").write_text(printable(card), encoding="utf-8")
@@ -263,7 +267,7 @@ def _trained_with(run_dir: Path) -> dict[str, str]:
 
 def load_bundle_model(
     path: str | Path, device: torch.device | None = None
-) -> tuple[Task, RunConfig, nn.Module, dict[str, Any]]:
+) -> tuple[TaskSpec, RunConfig, nn.Module, dict[str, Any]]:
     """A bundle's task, configuration, model (its safetensors weights, eval mode) and state."""
     from safetensors import SafetensorError
     from safetensors.torch import load as load_safetensors
@@ -274,9 +278,9 @@ def load_bundle_model(
     saved = read_bundle_json(path, manifest, manifest.get("config") or CONFIG_FILE)
     if not isinstance(saved, dict):
         raise CheckpointError(f"bundle {path}'s config is not a run configuration")
-    config = config_from_dict(spec.name, spec.data_cls, spec.model_cls, saved)
+    config = spec.config_from_dict(saved)
     state = read_state(path, manifest)
-    model = spec.build_model(config, state)
+    model = spec.trainer().build_model(config, state)
     weights = path / (manifest.get("weights") or WEIGHTS_FILE)
     try:
         model.load_state_dict(load_safetensors(read_bundle_file(path, manifest, weights.name)))

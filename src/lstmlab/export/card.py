@@ -12,34 +12,9 @@ from typing import Any
 
 from lstmlab.training.config import RunConfig
 
-USES = {
-    "sentiment": (
-        "Labels English movie reviews (or texts like them) as positive or negative, with a "
-        "probability.",
-        [
-            "Trained on {data}; texts far from it (tweets, product reviews, other languages) "
-            "will be labelled less reliably.",
-            "Reviews longer than {max_len} are cut ({truncate}) before they are read.",
-            "Two classes only: a mixed or neutral text still gets `pos` or `neg`; read the "
-            "probability.",
-            "The probability is the model's, not a calibrated one; do not use the labels for "
-            "decisions about people.",
-        ],
-    ),
-    "pos": (
-        "Tags each word of an English sentence with its part of speech.",
-        [
-            "Trained on {data}; its tag set is the training data's.",
-            "Sentences are split into words as `lstmlab tag` does (Penn-Treebank-like: `don't` "
-            "-> `do n't`); text tokenised differently is tagged less reliably.",
-            "Words unseen in training are tagged from their letters and casing only (see "
-            "`unseen_word_accuracy` under Test metrics, when the run recorded it).",
-        ],
-    ),
-}
-
 
 def model_card(
+    spec: Any,
     manifest: dict[str, Any],
     config: RunConfig,
     metrics: dict[str, Any],
@@ -49,15 +24,11 @@ def model_card(
 ) -> str:
     """The Markdown text of the bundle's ``README.md``."""
     task = manifest["task"]
-    data = describe_data(config)
-    use, limits = USES.get(task, (f"A {task} model.", []))
-    fields = {
-        "data": data,
-        "max_len": f"{config.data.max_len} tokens"
-        if getattr(config.data, "max_len", 0)
-        else "no limit",
-        "truncate": getattr(config.data, "truncate", "head"),
-    }
+    exporter = spec.exporter()
+    data = exporter.describe_data(config) if exporter else f"{task} data (see config.json)"
+    use = (exporter.use if exporter else "") or f"A {task} model."
+    limits = list(exporter.limits) if exporter else []
+    fields = exporter.card_fields(config) if exporter else {"data": data}
     lines = [
         f"# lstmlab {task} model ({Path(run_dir).name})",
         "",
@@ -121,25 +92,8 @@ def model_card(
         )
     lines += ["", "## Intended use", "", use, "", "## Limits", ""]
     lines += [f"- {item.format(**fields)}" for item in limits] or ["- (none recorded)"]
-    lines += ["", "## Use it", "", "```bash", *_usage(task, manifest, out), "```", ""]
+    lines += ["", "## Use it", "", "```bash", *_usage(spec, manifest, out), "```", ""]
     return "\n".join(lines)
-
-
-def describe_data(config: RunConfig) -> str:
-    """One line naming the training data."""
-    data = config.data
-    if getattr(data, "train_file", ""):
-        return f"the user's files {data.train_file} (train) and {data.test_file} (test)"
-    if config.task == "sentiment":
-        return (
-            "IMDb movie reviews (Maas et al., 2011): 25,000 for training (validation "
-            "carved from them), 25,000 for test"
-        )
-    if config.task == "pos":
-        if data.corpus == "brown":
-            return f"the Brown corpus ({data.tagset} tag set), a seeded test split"
-        return "CoNLL-2000 (WSJ sections 15-18 train, 20 test), Penn Treebank tags"
-    return f"{config.task} data (see config.json)"
 
 
 def _vectors_line(run_dir: Path) -> list[str]:
@@ -198,11 +152,10 @@ def _files_why(manifest: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _usage(task: str, manifest: dict[str, Any], out: Path) -> list[str]:
-    command = {"sentiment": "predict", "pos": "tag"}.get(task, "predict")
-    example = {"sentiment": '"A moving, funny film."', "pos": '"The cat sat on the mat ."'}.get(
-        task, '"text"'
-    )
+def _usage(spec: Any, manifest: dict[str, Any], out: Path) -> list[str]:
+    if spec.command is None:
+        return [f"python -c 'import lstmlab; lstmlab.load(\"{out}\")'  # with PyTorch"]
+    command, example = spec.command.name, spec.command.example
     lines = [f"lstmlab {command} {out} {example}          # with PyTorch (safetensors weights)"]
     if manifest["graph_format"] == "onnx":
         lines.append(f"python -m lstmlab.runtime {out} {example}  # ONNX Runtime, no PyTorch")

@@ -1,22 +1,20 @@
-"""What each task's model graph takes and gives, for ``lstmlab export``.
+"""What a model graph takes and gives, for ``lstmlab export``.
 
-A :class:`GraphSpec` names the graph's inputs and outputs, builds example inputs for
-tracing, and says which axes are dynamic; :func:`preprocess` records what the runtime
-must do before and after the graph (tokenizer, truncation, labels, CRF decoding).
+A task's export part declares a :class:`GraphSpec`: the graph's inputs and outputs (the
+model's ``forward`` takes its inputs by those names), which axes are dynamic, and example
+inputs for tracing; its ``preprocess`` records what the runtime must do before and after
+the graph (tokenizer, truncation, labels, CRF decoding).
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from lstmlab.training.config import RunConfig
-
-EVAL_BATCH_SIZE = 256  # the batches predict_texts / tag_sentences evaluate in
+EVAL_BATCH_SIZE = 256  # the batches predictors run in (Predictor.batch_size)
 
 
 @dataclass(frozen=True)
@@ -39,32 +37,12 @@ class GraphSpec:
         vocab = _embedding(model).num_embeddings
         ids = torch.randint(1, max(vocab, 2), (batch, length), generator=generator) * real
         tensors = {"ids": ids, "lengths": lengths}
-        if "chars" in self.inputs:
+        if "chars" in self.inputs:  # per-token character ids [B, T, C] and casing classes
             chars = torch.randint(1, 4, (batch, length, 5), generator=generator)
             word_len = torch.randint(1, 6, (batch, length, 1), generator=generator)
             tensors["chars"] = chars * (torch.arange(5) < word_len) * real[:, :, None]
             tensors["casing"] = torch.randint(1, 7, (batch, length), generator=generator) * real
         return tuple(tensors[name] for name in self.inputs)
-
-
-GRAPHS = {
-    "sentiment": GraphSpec(
-        ("ids", "lengths"),
-        ("logits",),
-        {"ids": {0: "batch", 1: "length"}, "lengths": {0: "batch"}, "logits": {0: "batch"}},
-    ),
-    "pos": GraphSpec(
-        ("ids", "lengths", "chars", "casing"),
-        ("emissions",),
-        {
-            "ids": {0: "batch", 1: "length"},
-            "lengths": {0: "batch"},
-            "chars": {0: "batch", 1: "length", 2: "chars"},
-            "casing": {0: "batch", 1: "length"},
-            "emissions": {0: "batch", 1: "length"},
-        },
-    ),
-}
 
 
 def _embedding(model: nn.Module) -> nn.Embedding:
@@ -85,36 +63,3 @@ def exportable_copy(model: nn.Module) -> nn.Module:
             if isinstance(child, LSTM):
                 setattr(parent, name, child.to_torch().eval())
     return exported
-
-
-def preprocess(task: str, config: RunConfig, model: nn.Module) -> dict[str, Any]:
-    """What the runtime does around the graph, for ``bundle.json``."""
-    if task == "sentiment":
-        from lstmlab.data.review_files import LABEL_NAMES
-
-        return {
-            "tokenizer": config.data.tokenizer,
-            "max_len": config.data.max_len,
-            "truncate": config.data.truncate,
-            "labels": list(LABEL_NAMES),
-            "batch_size": EVAL_BATCH_SIZE,
-            "softmax": True,
-        }
-    if task == "pos":
-        from lstmlab.tasks.pos import MAX_WORD_CHARS
-
-        crf = getattr(model, "crf", None)
-        return {
-            "word_splitter": "lstmlab.data.tokenize.split_words",
-            "lowercase": config.data.lowercase,
-            "max_word_chars": MAX_WORD_CHARS,
-            "batch_size": EVAL_BATCH_SIZE,
-            "crf": None
-            if crf is None
-            else {
-                "start": crf.start_transitions.tolist(),
-                "end": crf.end_transitions.tolist(),
-                "transitions": crf.transitions.tolist(),
-            },
-        }
-    return {}

@@ -150,29 +150,14 @@ class CRF(nn.Module):
         Returns:
             LongTensor [B, T] of tags, with -100 at masked positions.
         """
-        self._check(emissions, mask)
-        batch_size, num_steps, num_tags = emissions.shape
-        start, transitions, end = self.scores()
-        # best[b, j]: score of the best prefix ending on tag j.
-        best = start + emissions[:, 0]
-        # At padded steps the backpointer is the identity, so backtracking from
-        # the final step walks through the padding unchanged to the true last tag.
-        identity = torch.arange(num_tags, device=emissions.device).expand(batch_size, num_tags)
-        backpointers = []
-        for t in range(1, num_steps):
-            scores = best.unsqueeze(2) + transitions + emissions[:, t].unsqueeze(1)
-            next_best, came_from = scores.max(dim=1)  # [B, K] each
-            real = mask[:, t].unsqueeze(1)
-            best = torch.where(real, next_best, best)
-            backpointers.append(torch.where(real, came_from, identity))
+        from lstmlab.models.viterbi import viterbi
 
-        tag = (best + end).argmax(dim=1)  # [B]
-        path = [tag]
-        for came_from in reversed(backpointers):
-            tag = came_from.gather(1, tag.unsqueeze(1)).squeeze(1)
-            path.append(tag)
-        path.reverse()
-        return torch.stack(path, dim=1).masked_fill(~mask, IGNORE_INDEX)
+        self._check(emissions, mask)
+        start, transitions, end = (score.detach().float().cpu().numpy() for score in self.scores())
+        paths = viterbi(
+            emissions.detach().float().cpu().numpy(), start, transitions, end, mask.cpu().numpy()
+        )
+        return torch.from_numpy(paths).to(emissions.device).masked_fill(~mask, IGNORE_INDEX)
 
     def _check(self, emissions: Tensor, mask: Tensor, tags: Tensor | None = None) -> None:
         if emissions.dim() != 3 or emissions.size(2) != self.num_tags:

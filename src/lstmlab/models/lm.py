@@ -164,6 +164,10 @@ class LanguageModel(nn.Module):
             self.carried = _detach(final)
         return self.projection(self.dropout(output)), final
 
+    def lstm_inputs(self, ids: Tensor) -> Tensor:
+        """What the LSTM reads (eval mode): token embeddings, [B, T] -> [B, T, E]."""
+        return self.embedding(ids)
+
     def _carried_state(self, reset: Tensor, batch_size: int) -> State | None:
         carried = self.carried
         if carried is None or _batch_size(carried) != batch_size or bool(reset.all()):

@@ -161,13 +161,9 @@ class SentimentClassifier(nn.Module):
             settings.pop(name)  # where the weights start and what trains, not a shape
         return cls(vocab_size, num_classes, **settings)
 
-    def param_groups(self) -> list[list[nn.Parameter]]:
-        """Bottom to top: embedding, each LSTM layer, classifier (for fine-tuning)."""
-        layers = [
-            [p for name, p in self.lstm.named_parameters() if f"_l{k}" in name]
-            for k in range(self.lstm.num_layers)
-        ]
-        return [list(self.embedding.parameters()), *layers, list(self.classifier.parameters())]
+    def lstm_inputs(self, ids: Tensor) -> Tensor:
+        """What the LSTM reads (eval mode: before dropout): [B, T] -> [B, T, E]."""
+        return self.embedding(ids)
 
     def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:
         """Class logits for a batch of token-id sequences.
@@ -180,7 +176,7 @@ class SentimentClassifier(nn.Module):
             [B, num_classes] logits.
         """
         check_ids_and_lengths(ids, lengths)
-        embedded = self.embedding_dropout(self.embedding(ids))  # [B, T, E]
+        embedded = self.embedding_dropout(self.lstm_inputs(ids))  # [B, T, E]
         features = self.pool(embedded, lengths)  # [B, F]
         return self.classifier(self.dropout(features))
 

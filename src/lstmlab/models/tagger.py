@@ -230,6 +230,15 @@ class SequenceTagger(nn.Module):
             if self.padding_idx is not None:
                 dropped &= ids != self.padding_idx
             ids = ids.masked_fill(dropped, self.unk_index)
+        inputs = self.dropout(self.lstm_inputs(ids, chars, casing))  # [B, T, input_size]
+        output, _ = run_lstm(self.lstm, inputs, lengths)  # [B, T, 2H]
+        return self.emission(self.dropout(output))
+
+    def lstm_inputs(
+        self, ids: Tensor, chars: Tensor | None = None, casing: Tensor | None = None
+    ) -> Tensor:
+        """What the LSTM reads (before dropout): word embedding, char features and casing
+        embedding side by side, [B, T] (+ [B, T, C], [B, T]) -> [B, T, input_size]."""
         features = [self.word_embedding(ids)]
         if self.char_encoder is not None:
             _require_shape("chars", chars, ids.shape, "char_vocab_size > 0")
@@ -237,10 +246,7 @@ class SequenceTagger(nn.Module):
         if self.casing_embedding is not None:
             _require_shape("casing", casing, ids.shape, "num_casing > 0")
             features.append(self.casing_embedding(casing))
-
-        inputs = self.dropout(torch.cat(features, dim=2))  # [B, T, input_size]
-        output, _ = run_lstm(self.lstm, inputs, lengths)  # [B, T, 2H]
-        return self.emission(self.dropout(output))
+        return torch.cat(features, dim=2)
 
     def loss(
         self, emissions: Tensor, tags: Tensor, mask: Tensor, reduction: str = "mean"

@@ -13,6 +13,6 @@ without its dependencies and add ``onnxruntime`` and ``numpy`` (see the README).
 """
 
 from lstmlab.runtime.manifest import is_bundle, read_manifest
-from lstmlab.runtime.predictor import OnnxBundle, load_bundle
+from lstmlab.runtime.predictor import OnnxGraph, load_bundle
 
-__all__ = ["OnnxBundle", "is_bundle", "load_bundle", "read_manifest"]
+__all__ = ["OnnxGraph", "is_bundle", "load_bundle", "read_manifest"]

@@ -35,7 +35,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from lstmlab import __version__
 from lstmlab.errors import ConfigError, DataError
 from lstmlab.inspect.tasks import Inspector
 from lstmlab.inspect.trace import GATE_NAMES
@@ -51,6 +50,7 @@ from lstmlab.serve.requests import (
     read_body,
     validation_message,
 )
+from lstmlab.version import __version__
 
 STATIC = Path(__file__).parent / "static"
 DECIMALS = 4  # values in /inside answers

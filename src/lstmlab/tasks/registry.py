@@ -1,43 +1,40 @@
-"""The task registry: every task the command line, the API and the runner know.
+"""The task registry: which tasks there are, and what each supports (imports no torch).
 
-A task module registers its :class:`~lstmlab.training.task.Task` when it is imported
-(``SENTIMENT = register_task(SentimentTask())``). The built-in task modules are imported
-on first use; any other module can register a task of its own the same way, and from
-then on ``lstmlab train NAME``, ``evaluate``, the prediction command and ``lstmlab.train``
-/ ``lstmlab.load`` work for it.
+Tasks come from three places, in this order:
+
+1. the built-in packages, :data:`BUILTIN_TASKS` (``lstmlab.tasks.sentiment`` ...), each
+   exposing its :class:`~lstmlab.tasks.spec.TaskSpec` as ``TASK``;
+2. installed packages that declare an entry point in the group ``lstmlab.tasks``
+   (``mytask = "mypackage.mytask"`` or ``"mypackage.mytask:TASK"``), loaded on first use;
+3. :func:`register_task` calls (tests, notebooks).
+
+The shared layers ask the registry (``get_task(name).supports("export")``,
+``get_task(name).part("codec")``) and never name a task themselves.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+import sys
+from importlib.metadata import entry_points
 
 from lstmlab.errors import ConfigError
+from lstmlab.tasks.spec import TaskSpec
 
-if TYPE_CHECKING:  # the task modules import torch; this module must not (lstmlab --help)
-    from lstmlab.training.task import Task
-
+ENTRY_POINT_GROUP = "lstmlab.tasks"
 # Imported on first use of the registry, in the order ``lstmlab train --help`` lists them.
-BUILTIN_TASK_MODULES = ("lstmlab.tasks.sentiment", "lstmlab.tasks.pos", "lstmlab.tasks.lm")
-# The built-in tasks' prediction commands, ``command: (task, help)``, known without
-# importing the task modules (they import torch, seconds): ``lstmlab --help`` lists them
-# at once. tests/tasks/test_registry.py checks them against the tasks themselves.
-BUILTIN_PREDICT_COMMANDS = {
-    "predict": ("sentiment", "label reviews with a trained sentiment run"),
-    "tag": ("pos", "tag sentences with a trained POS run"),
-    "generate": ("lm", "continue a prompt with a trained language model"),
-}
+BUILTIN_TASKS = ("lstmlab.tasks.sentiment", "lstmlab.tasks.pos", "lstmlab.tasks.lm")
 
-_TASKS: dict[str, Task] = {}
-_builtins_loaded = False
+_TASKS: dict[str, TaskSpec] = {}
+_loaded = False
 
 
-def register_task(task: Task) -> Task:
-    """Add ``task`` to the registry (replacing a task of the same name); return it."""
-    if not task.name or not task.name.isidentifier():
-        raise ValueError(f"a task needs a name that is an identifier, got {task.name!r}")
-    _TASKS[task.name] = task
-    return task
+def register_task(spec: TaskSpec) -> TaskSpec:
+    """Add ``spec`` to the registry (replacing a task of the same name); return it."""
+    if not isinstance(spec, TaskSpec):
+        raise TypeError(f"register_task takes a TaskSpec, got {type(spec).__name__}")
+    _TASKS[spec.name] = spec
+    return spec
 
 
 def unregister_task(name: str) -> None:
@@ -45,39 +42,60 @@ def unregister_task(name: str) -> None:
     _TASKS.pop(name, None)
 
 
-def _load_builtins() -> None:
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        for module in BUILTIN_TASK_MODULES:
-            importlib.import_module(module)
+def _spec_of(target: str) -> TaskSpec:
+    """The TaskSpec that ``"module"`` (its ``TASK``) or ``"module:attribute"`` names."""
+    module, _, attribute = target.partition(":")
+    spec = getattr(importlib.import_module(module), attribute or "TASK")
+    if not isinstance(spec, TaskSpec):
+        raise TypeError(f"{target} is not a TaskSpec")
+    return spec
 
 
-def all_tasks() -> list[Task]:
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in BUILTIN_TASKS:
+        _TASKS.setdefault(_spec_of(module).name, _spec_of(module))
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            spec = _spec_of(point.value)
+        except Exception as error:  # a broken plugin must not break every command
+            print(
+                f"lstmlab: warning: task plugin {point.name} ({point.value}) did not load: "
+                f"{type(error).__name__}: {error}",
+                file=sys.stderr,
+            )
+            continue
+        _TASKS.setdefault(spec.name, spec)
+
+
+def reload_plugins() -> None:
+    """Look at the installed entry points again (after installing a plugin in-process)."""
+    global _loaded
+    _loaded = False
+    _load()
+
+
+def all_tasks() -> list[TaskSpec]:
     """Every registered task: the built-in ones in their order, then the others."""
-    _load_builtins()
-    builtin = [m.rsplit(".", 1)[1] for m in BUILTIN_TASK_MODULES]
+    _load()
+    builtin = [m.rsplit(".", 1)[1] for m in BUILTIN_TASKS]
     return sorted(
         _TASKS.values(), key=lambda t: builtin.index(t.name) if t.name in builtin else len(builtin)
     )
 
 
 def predict_commands() -> dict[str, tuple[str, str]]:
-    """``command: (task, help)`` of every prediction command, without importing a task
-    module: the built-in ones, then those of tasks registered since."""
-    commands = dict(BUILTIN_PREDICT_COMMANDS)
-    builtin = {task for task, _ in commands.values()}
-    for task in _TASKS.values():
-        if task.name not in builtin and task.predict_command:
-            commands[task.predict_command] = (task.name, task.predict_help)
-    return commands
+    """``command: (task, help)`` of every task's prediction command (no torch: task specs
+    are data)."""
+    return {t.command.name: (t.name, t.command.help) for t in all_tasks() if t.command}
 
 
 def light_task_names() -> list[str]:
-    """The names of the built-in tasks and of those registered since, without importing a
-    task module (for help texts)."""
-    builtin = [m.rsplit(".", 1)[1] for m in BUILTIN_TASK_MODULES]
-    return [*builtin, *(name for name in _TASKS if name not in builtin)]
+    """The names of every task, for help texts (no torch: task specs are data)."""
+    return task_names()
 
 
 def task_names() -> list[str]:
@@ -85,9 +103,14 @@ def task_names() -> list[str]:
     return [task.name for task in all_tasks()]
 
 
-def get_task(name: str) -> Task:
+def get_task(name: str) -> TaskSpec:
     """The task called ``name``; ConfigError naming the known ones otherwise."""
-    _load_builtins()
+    _load()
     if name not in _TASKS:
         raise ConfigError(f"unknown task {name!r}; choose one of {', '.join(task_names())}")
     return _TASKS[name]
+
+
+def tasks_supporting(part: str) -> list[TaskSpec]:
+    """The tasks that have the part ``part`` (e.g. ``"export"``)."""
+    return [task for task in all_tasks() if task.supports(part)]

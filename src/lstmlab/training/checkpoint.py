@@ -24,9 +24,9 @@ from typing import Any
 
 import torch
 
-from lstmlab import __version__
 from lstmlab.errors import CheckpointError
 from lstmlab.files import atomic_output
+from lstmlab.version import __version__
 
 CHECKPOINT_FORMAT = "lstmlab-checkpoint"
 CHECKPOINT_VERSION = 1

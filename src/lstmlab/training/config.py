@@ -1,9 +1,10 @@
 """Run configuration: presets in TOML, ``--set section.key=value`` overrides, validation.
 
 A configuration has three sections, each a dataclass: ``data`` and ``model`` belong to
-the task (sentiment or POS), ``train`` is shared by both tasks (:class:`TrainConfig`).
-Presets are TOML files with the same three tables; those shipped with lstmlab live in
-``lstmlab/presets/<task>/<name>.toml`` and can be copied and edited by users.
+the task, ``train`` is shared by every task (:class:`TrainConfig`). Presets are TOML files
+with the same three tables; a task ships its own in its package
+(``lstmlab/tasks/<task>/presets/<name>.toml``), to be copied and edited by users.
+Every range is checked here, once, as a :class:`ConfigError`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
-from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ class TrainConfig:
     threads: int = 0  # CPU threads for torch; 0 keeps torch's default
     keep_global_batch: bool = False  # True: batch_size is global, split over processes
     tensorboard: bool = False  # TensorBoard scalars in <run>/tensorboard (the extra)
+    select: str = ""  # validation metric picking best.pt, e.g. "val_loss"; "": the task's
 
     def validate(self) -> None:
         check(self.epochs >= 1, "train.epochs must be >= 1")
@@ -76,6 +78,10 @@ class TrainConfig:
         check(self.patience >= 0, "train.patience must be >= 0")
         # torch, numpy and the samplers take 64-bit seeds (seed + epoch, too)
         check(0 <= self.seed <= MAX_SEED, f"train.seed must be between 0 and {MAX_SEED}")
+        check(
+            self.select == "" or (self.select.startswith("val_") and len(self.select) > 4),
+            "train.select names a validation metric, e.g. val_loss or val_accuracy",
+        )
         check(
             0 <= self.threads <= MAX_THREADS,
             f"train.threads must be between 0 and "
@@ -122,16 +128,18 @@ def check(condition: bool, message: str) -> None:
         raise ConfigError(message)
 
 
-def preset_names(task: str) -> list[str]:
-    """Names of the presets shipped for ``task``."""
-    folder = resources.files("lstmlab") / "presets" / task
-    if not folder.is_dir():
+def preset_names(folder: Traversable | Path | None) -> list[str]:
+    """Names of the presets in a task's preset ``folder`` (None: no presets)."""
+    if folder is None or not folder.is_dir():
         return []
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
-def read_preset(task: str, name_or_path: str) -> dict[str, Any]:
-    """Read a shipped preset by name, any TOML file by path, or a run's ``config.json``.
+def read_preset(
+    task: str, name_or_path: str, folder: Traversable | Path | None = None
+) -> dict[str, Any]:
+    """Read a shipped preset by name (from the task's preset ``folder``), any TOML file by
+    path, or a run's ``config.json``.
 
     A run folder (or its ``config.json``) repeats that run's configuration; its task must
     be ``task``.
@@ -146,9 +154,9 @@ def read_preset(task: str, name_or_path: str) -> dict[str, Any]:
             raise ConfigError(f"preset file {path} does not exist")
         text = read_text(path)
     else:
-        resource = resources.files("lstmlab") / "presets" / task / f"{name_or_path}.toml"
-        if not resource.is_file():
-            names = ", ".join(preset_names(task))
+        resource = folder / f"{name_or_path}.toml" if folder is not None else None
+        if resource is None or not resource.is_file():
+            names = ", ".join(preset_names(folder)) or "none shipped"
             raise ConfigError(
                 f"unknown {task} preset {shown(name_or_path)}; choose one of: {names}"
             )
@@ -239,6 +247,7 @@ def resolve_config(
     preset: str | None,
     overrides: list[str] | None = None,
     base: dict[str, Any] | None = None,
+    presets: Traversable | Path | None = None,
 ) -> RunConfig:
     """Defaults, then the preset (or a saved configuration ``base``), then ``--set``; validated."""
     raw: dict[str, dict[str, Any]] = {"data": {}, "model": {}, "train": {}}
@@ -248,7 +257,7 @@ def resolve_config(
                 raise ConfigError(f"the saved configuration lacks its [{section}] section")
             raw[section].update(upgrade_section(section, dict(base[section])))
     if preset:
-        for section, table in read_preset(task, preset).items():
+        for section, table in read_preset(task, preset, presets).items():
             if section not in raw or not isinstance(table, dict):
                 raise ConfigError(f"preset {preset}: unknown table [{section}]")
             raw[section].update(table)

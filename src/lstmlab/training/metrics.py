@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 
 
@@ -48,3 +51,33 @@ def most_confused(confusion: np.ndarray, labels: list[str], top: int) -> list[in
     involvement = errors.sum(axis=0) + errors.sum(axis=1)
     order = np.argsort(-involvement, kind="stable")
     return sorted(order[: min(top, len(labels))].tolist())
+
+
+def classification_report(
+    true: np.ndarray,
+    predicted: np.ndarray,
+    labels: list[str],
+    run_dir: Path | None = None,
+    title: str = "test: confusion matrix",
+) -> dict[str, Any]:
+    """Confusion matrix and per-class scores of any number of classes (plus macro-F1);
+    with a run folder, ``confusion.png`` (the classes most involved in errors, at most 15)."""
+    confusion = confusion_matrix(true, predicted, len(labels))
+    scores = per_class_scores(confusion, labels)
+    if run_dir is not None:
+        from lstmlab.training.plots import plot_confusion
+
+        keep = most_confused(confusion, labels, top=15) if len(labels) > 15 else range(len(labels))
+        keep = list(keep)
+        plot_confusion(
+            confusion[np.ix_(keep, keep)],
+            [labels[k] for k in keep],
+            run_dir / "confusion.png",
+            title,
+        )
+    return {
+        "confusion": confusion.tolist(),
+        "labels": list(labels),
+        "per_class": scores,
+        "macro_f1": float(np.mean([s["f1"] for s in scores.values()])) if scores else 0.0,
+    }

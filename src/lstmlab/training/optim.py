@@ -10,6 +10,7 @@ words) the default multi-pass update took 53 ms of a 100 ms CPU step, the fused 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import torch
@@ -17,29 +18,54 @@ from torch import nn
 
 from lstmlab.training.config import TrainConfig
 
+LAYER = re.compile(r"_l(\d+)(?:_reverse)?$")
+
+
+def layer_groups(model: nn.Module) -> list[list[nn.Parameter]]:
+    """Parameter groups from the bottom of ``model`` to its top: its children in the order
+    they were defined, each recurrent child (one with ``num_layers``) split into its layers.
+
+    Children without parameters (dropout) give no group; every parameter is in exactly one
+    group (parameters of the model itself, outside any child, form the last one).
+    """
+    groups: list[list[nn.Parameter]] = []
+    for child in model.children():
+        layers = getattr(child, "num_layers", None)
+        named = list(child.named_parameters())
+        if isinstance(layers, int) and layers > 1:
+            by_layer: list[list[nn.Parameter]] = [[] for _ in range(layers)]
+            other = []
+            for name, parameter in named:
+                found = LAYER.search(name.rsplit(".", 1)[-1])
+                (by_layer[int(found.group(1))] if found else other).append(parameter)
+            groups += [layer for layer in by_layer if layer]
+            if other:
+                groups.append(other)
+        elif named:
+            groups.append([parameter for _, parameter in named])
+    own = list(model.parameters(recurse=False))
+    return groups + ([own] if own else [])
+
 
 class RunOptimizer:
     """A torch optimizer and its schedule, stepped and saved together.
 
-    ``groups`` (bottom of the model first, e.g. embedding, LSTM, head) are the fine-tuning
-    recipe of ULMFiT (Howard & Ruder, 2018): group k of n gets the learning rate
-    ``lr / lr_decay ** (n - 1 - k)`` (discriminative learning rates), and with
+    With ``train.lr_decay`` or ``train.gradual_unfreezing`` the parameters are grouped by
+    :func:`layer_groups` (bottom of the model first, e.g. embedding, each LSTM layer,
+    head), the fine-tuning recipe of ULMFiT (Howard & Ruder, 2018): group k of n gets the
+    learning rate ``lr / lr_decay ** (n - 1 - k)`` (discriminative learning rates), and with
     ``gradual_unfreezing`` epoch e trains only the top e + 1 groups (the lower ones are
     frozen: no gradient, no update).
     """
 
-    def __init__(
-        self, model: nn.Module, cfg: TrainConfig, groups: list[list[nn.Parameter]] | None = None
-    ) -> None:
+    def __init__(self, model: nn.Module, cfg: TrainConfig) -> None:
         self.cfg = cfg
         self.parameters = [p for p in model.parameters() if p.requires_grad]
         trainable = {id(p) for p in self.parameters}
-        self.groups = [[p for p in group if id(p) in trainable] for group in groups or []]
-        if groups is None or len(self.groups) < 2:
+        groups = layer_groups(model) if cfg.lr_decay != 1 or cfg.gradual_unfreezing else []
+        self.groups = [g for g in ([p for p in g if id(p) in trainable] for g in groups) if g]
+        if len(self.groups) < 2:
             self.groups = [self.parameters]
-        grouped = {id(p) for group in self.groups for p in group}
-        if grouped != trainable:
-            raise ValueError("the parameter groups must hold every trainable parameter once")
         optimizer_cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
         fused = all(
             p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in self.parameters

@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 
-PLOTTED = (
-    ("loss", "Loss", "loss.png"),
-    ("acc", "Accuracy", "accuracy.png"),
-    ("perplexity", "Perplexity", "perplexity.png"),
-)
+# Known metrics' titles and files; any other validation metric gets "<name>.png".
+PLOTTED = {
+    "loss": ("Loss", "loss.png"),
+    "acc": ("Accuracy", "accuracy.png"),
+    "perplexity": ("Perplexity", "perplexity.png"),
+}
 
 
 def _pyplot() -> Any:
@@ -28,18 +29,20 @@ def _pyplot() -> Any:
 def plot_history(
     history: list[dict[str, float]], run_dir: Path, best_epoch: int | None = None
 ) -> list[Path]:
-    """``loss.png``, ``accuracy.png`` (and ``perplexity.png`` when recorded) per epoch.
+    """One plot per validation metric recorded (``loss.png``, ``accuracy.png``,
+    ``perplexity.png``, ``<metric>.png``), its training curve beside it when measured.
 
     The best epoch (the one whose checkpoint is kept) is marked with a dotted line.
     """
     epochs = [record["epoch"] for record in history]
     written = []
-    for metric, title, name in PLOTTED:
-        if not history or f"val_{metric}" not in history[0]:
-            continue
+    metrics = [key[4:] for key in (history[0] if history else {}) if key.startswith("val_")]
+    for metric in metrics:
+        title, name = PLOTTED.get(metric, (metric.replace("_", " "), f"{metric}.png"))
         plt = _pyplot()
         figure, axes = plt.subplots(figsize=(6, 4))
-        axes.plot(epochs, [r[f"train_{metric}"] for r in history], "o-", label="train")
+        if all(f"train_{metric}" in r for r in history):
+            axes.plot(epochs, [r[f"train_{metric}"] for r in history], "o-", label="train")
         axes.plot(epochs, [r[f"val_{metric}"] for r in history], "s-", label="validation")
         if best_epoch:
             axes.axvline(

@@ -1,7 +1,8 @@
 """A whole training run, the same for every task: data, model, trainer, test, run folder.
 
-A task is described by a :class:`~lstmlab.training.task.Task` (see ``lstmlab.tasks``);
-this module does everything else, so every task shares one path:
+A task is described by its :class:`~lstmlab.tasks.spec.TaskSpec` and training part
+(:class:`~lstmlab.tasks.base.TaskTraining`; see ``lstmlab.tasks``); this module does
+everything else, so every task shares one path:
 
     run folder/
         config.json          the resolved configuration (what --resume reads back)
@@ -9,7 +10,7 @@ this module does everything else, so every task shares one path:
         metrics.jsonl        one line per epoch
         best.pt, last.pt     checkpoints
         loss.png, accuracy.png, confusion.png
-        test_metrics.json    the single final evaluation on test
+        test_metrics.json    the single final evaluation on test (one pass, best weights)
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from torch import nn
 
 from lstmlab.data.textfile import read_text
 from lstmlab.errors import CheckpointError, ConfigError
+from lstmlab.tasks.base import Prepared
+from lstmlab.tasks.spec import TaskSpec
 from lstmlab.text import echo
 from lstmlab.training.checkpoint import load_checkpoint, require
-from lstmlab.training.config import RunConfig, TrainConfig, config_from_dict
+from lstmlab.training.config import RunConfig, TrainConfig
 from lstmlab.training.device import configure_cpu, resolve_device, seed_everything
 from lstmlab.training.distributed import (
     DistContext,
@@ -47,7 +50,6 @@ from lstmlab.training.rundir import (
     remove_if_unused,
     write_run_file,
 )
-from lstmlab.training.task import Prepared, Task
 from lstmlab.training.trainer import Trainer
 
 __all__ = [
@@ -88,16 +90,16 @@ def _read_saved_config(run_dir: Path) -> dict[str, Any]:
     return saved
 
 
-def read_run_config(spec: Task, run_dir: Path) -> RunConfig:
+def read_run_config(spec: TaskSpec, run_dir: Path) -> RunConfig:
     """The configuration a run folder was started with."""
     saved = _read_saved_config(run_dir)
     if saved.get("task") != spec.name:
         raise CheckpointError(f"{run_dir} is a {saved.get('task')} run, not a {spec.name} run")
-    return config_from_dict(spec.name, spec.data_cls, spec.model_cls, saved)
+    return spec.config_from_dict(saved)
 
 
 def train_run(
-    spec: Task,
+    spec: TaskSpec,
     config: RunConfig,
     run_dir: Path,
     *,
@@ -126,7 +128,7 @@ def train_run(
 
 
 def _train_run(
-    spec: Task,
+    spec: TaskSpec,
     config: RunConfig,
     run_dir: Path,
     data_dir: str | None,
@@ -151,7 +153,8 @@ def _train_run(
         + ("s" if torch.get_num_threads() != 1 else "")
     )
     started = time.perf_counter()
-    prepared = spec.prepare(config, data_dir)
+    training = spec.trainer()
+    prepared = training.prepare(config, data_dir)
     say(
         "data: "
         + ", ".join(
@@ -160,9 +163,9 @@ def _train_run(
         + f" ({time.perf_counter() - started:.1f}s)"
     )
     seed_everything(cfg.seed)
-    model = spec.build_model(config, prepared.state)
+    model = training.build_model(config, prepared.vocabs)
     if not resume:
-        records = spec.init_weights(model, config, prepared.state) or {}
+        records = training.init_weights(model, config, prepared.vocabs) or {}
         if ctx.is_main:  # e.g. pretrained_vectors.json: the vectors' coverage
             for name, record in records.items():
                 write_run_file(run_dir / f"{name}.json", json.dumps(record, indent=2) + "\n")
@@ -185,12 +188,12 @@ def _train_run(
         _write_run_files(run_dir, config, prepared)
     trainer = Trainer(
         model,
-        spec,
+        training,
         config,
         run_dir,
         device=device,
         ctx=ctx,
-        extra_state={"state": prepared.state},
+        extra_state={"vocabs": prepared.vocabs},
         log=say,
     )
     trainer.step_hook = trainer_hook
@@ -199,8 +202,10 @@ def _train_run(
     metrics: dict[str, Any] = {}
     if ctx.is_main:  # the single final evaluation, on the best weights, by one process
         trainer.load_best()
-        test = trainer.evaluate(prepared.test, desc="test", shard=False)
-        selected = spec.selection.metric
+        # One pass over the test set gives the metrics and each example's output for the
+        # task's report (confusion matrix, per-tag scores ...).
+        test, outputs = trainer.evaluate_with_outputs(prepared.test, desc="test")
+        selected = trainer.select.removeprefix("val_")
         metrics = {
             **{f"test_{k}": v for k, v in test.items() if k != "units"},
             "best_epoch": trainer.progress.best_epoch,
@@ -209,7 +214,7 @@ def _train_run(
             "world_size": ctx.world_size,
             "global_batch_size": global_batch,
         }
-        metrics.update(spec.report(model, prepared.test, prepared.state, run_dir, device))
+        metrics.update(training.report(prepared.test, outputs, prepared.vocabs, run_dir))
         plot_history(history, run_dir, trainer.progress.best_epoch)
         (run_dir / "test_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
         if trainer.tensorboard is not None:
@@ -234,14 +239,15 @@ def _check_run(run_dir: Path, resume: bool, cfg: TrainConfig, world_size: int) -
 
 def _write_run_files(run_dir: Path, config: RunConfig, prepared: Prepared) -> None:
     write_run_file(run_dir / "config.json", json.dumps(config.to_dict(), indent=2) + "\n")
-    for name, content in prepared.state.items():
+    for name, content in prepared.vocabs.items():
         write_run_file(run_dir / f"{name}.json", json.dumps(content) + "\n")
 
 
 def load_trained(
-    spec: Task, run_dir: Path, device: torch.device | None = None
+    spec: TaskSpec, run_dir: Path, device: torch.device | None = None
 ) -> tuple[RunConfig, nn.Module, dict]:
-    """The best model of a finished (or interrupted) run, in eval mode."""
+    """The best model of a finished (or interrupted) run, in eval mode, with its
+    configuration and vocabularies."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise CheckpointError(f"run folder {run_dir} does not exist")
@@ -256,10 +262,12 @@ def load_trained(
     if not path.is_file():
         raise CheckpointError(f"{run_dir} holds no checkpoint (best.pt or last.pt)")
     record = load_checkpoint(path, spec.name)
-    require(record, path, {"config": dict, "model": dict, "state": dict})
-    config = config_from_dict(spec.name, spec.data_cls, spec.model_cls, record["config"])
-    state = record["state"]
-    model = spec.build_model(config, state)
+    if "vocabs" not in record and "state" in record:  # written before vocabs had their name
+        record["vocabs"] = record.pop("state")
+    require(record, path, {"config": dict, "model": dict, "vocabs": dict})
+    config = spec.config_from_dict(record["config"])
+    vocabs = record["vocabs"]
+    model = spec.trainer().build_model(config, vocabs)
     try:
         model.load_state_dict(record["model"])
     except RuntimeError as error:
@@ -267,4 +275,4 @@ def load_trained(
             f"{path} does not fit its model: {str(error).splitlines()[0]}"
         ) from None
     model.to(device or torch.device("cpu")).eval()
-    return config, model, state
+    return config, model, vocabs

@@ -1,19 +1,21 @@
 """The one training loop shared by every task.
 
-The trainer knows nothing about any task. A task (:class:`lstmlab.training.task.Task`)
-makes the batches and turns each into a :class:`StepResult` — the *sum* of the loss over
-the batch's units
-(reviews or real tokens), how many units there were and how many were predicted right.
-Dividing by the unit count summed over all processes makes one step of N processes
-exactly one step of a single process on the same global batch.
+The trainer knows nothing about any task. A task's training part
+(:class:`lstmlab.tasks.base.TaskTraining`) makes the batches and turns each into a
+:class:`~lstmlab.tasks.base.StepResult`: the *sum* of the loss over the batch's units
+(reviews, real tokens, predicted words) and an open mapping of summable counts. The trainer
+sums the counts over an epoch and over processes, and the task's ``metrics`` reduces them.
+Dividing the loss by the unit count summed over all processes makes one step of N
+processes exactly one step of a single process on the same global batch.
 
 What a run folder gets (main process only):
 
-    metrics.jsonl   one JSON line per epoch
+    metrics.jsonl   one JSON line per epoch: train_* and val_* metrics, time, throughput
     last.pt         the state to resume from (written every epoch and on Ctrl-C): weights,
                     optimizer, RNG states, progress
-    best.pt         the weights with the best validation metric so far (the task's selection:
-                    highest accuracy, lowest perplexity, ...); no optimizer state
+    best.pt         the weights with the best validation metric so far (``train.select``,
+                    or the task's own: highest accuracy, lowest perplexity, ...); no
+                    optimizer state
 """
 
 from __future__ import annotations
@@ -32,47 +34,41 @@ from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
-from lstmlab.data.batching import BucketBatchSampler, collate
 from lstmlab.errors import CheckpointError, ConfigError, TrainingError
 from lstmlab.progress import bar as progress_bar
 from lstmlab.progress import write as progress_write
+from lstmlab.tasks.base import Example, StepResult, TaskTraining
 from lstmlab.training.checkpoint import load_checkpoint, require, save_checkpoint
 from lstmlab.training.config import RunConfig
 from lstmlab.training.distributed import DistContext, all_reduce_sum, on_main
+from lstmlab.training.loader import remaining_batches, to_device
 from lstmlab.training.optim import RunOptimizer
-from lstmlab.training.task import Example, StepResult, Task
 from lstmlab.training.tensorboard import TensorBoardLog
 
-__all__ = ["Example", "StepResult", "Trainer", "make_loader", "to_device"]
+__all__ = ["Progress", "Totals", "Trainer", "record_key"]
+
+# metrics.jsonl keeps its short names for accuracy: train_acc, val_acc.
+SHORT_NAMES = {"accuracy": "acc"}
 
 
-@dataclass
-class Totals:
-    """Running sums over an epoch, reduced over processes."""
+def record_key(split: str, metric: str) -> str:
+    """The metrics.jsonl key of a metric: ("val", "accuracy") -> "val_acc"."""
+    return f"{split}_{SHORT_NAMES.get(metric, metric)}"
 
-    loss: float = 0.0
-    units: float = 0.0
-    correct: float = 0.0
-    examples: float = 0.0
+
+class Totals(dict):
+    """Running sums over an epoch: ``loss``, ``examples`` and the steps' counts."""
 
     def add(self, result: StepResult, examples: int) -> None:
-        self.loss += float(result.loss_sum.detach())
-        self.units += result.units
-        self.correct += result.correct
-        self.examples += examples
+        self["loss"] = self.get("loss", 0.0) + float(result.loss_sum.detach())
+        self["examples"] = self.get("examples", 0.0) + examples
+        for key, value in result.counts.items():
+            self[key] = self.get(key, 0.0) + float(value)
 
     def reduced(self, ctx: DistContext, device: torch.device) -> Totals:
-        return Totals(
-            *all_reduce_sum([self.loss, self.units, self.correct, self.examples], ctx, device)
-        )
-
-    @property
-    def mean_loss(self) -> float:
-        return self.loss / max(self.units, 1)
-
-    @property
-    def accuracy(self) -> float:
-        return self.correct / max(self.units, 1)
+        """The sums over every process (each process has the same keys: the same code)."""
+        keys = sorted(self)
+        return Totals(zip(keys, all_reduce_sum([self[k] for k in keys], ctx, device), strict=True))
 
 
 @dataclass
@@ -125,75 +121,50 @@ class Progress:
         return cls(**record)
 
 
-def make_loader(
-    examples: list[Example],
-    batch_size: int,
-    *,
-    shuffle: bool,
-    seed: int,
-    bucket: bool = True,
-    ctx: DistContext | None = None,
-) -> DataLoader:
-    """The one batching path: length-bucketed batches of ``examples`` (sharded over ranks).
+class _DataParallelView:
+    """The model as a task's step sees it under data parallelism: calling it goes through
+    DistributedDataParallel (so gradients are synchronised), every other attribute
+    (``loss``, ``decode``, ``training``) is the model's own. Tasks never unwrap."""
 
-    ``batch_size`` is the global batch size. Without bucketing, batches are plain random
-    draws (a bucket of one batch), as in the lab's pipeline.
-    """
-    ctx = ctx or DistContext()
-    try:
-        sampler = BucketBatchSampler(
-            [len(example["ids"]) for example in examples],
-            batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            num_replicas=ctx.world_size,
-            rank=ctx.rank,
-            **({} if bucket else {"bucket_factor": 1}),
-        )
-    except ValueError as error:  # e.g. fewer sequences than processes
-        raise ConfigError(f"cannot batch {len(examples)} examples: {error}") from None
-    # A private generator: otherwise every new iterator draws from torch's global RNG,
-    # and a resumed run would see different dropout masks than an uninterrupted one.
-    return DataLoader(
-        examples, batch_sampler=sampler, collate_fn=collate, generator=torch.Generator()
-    )
+    def __init__(self, wrapped: DistributedDataParallel) -> None:
+        self._wrapped = wrapped
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._wrapped(*args, **kwargs)
+
+    def train(self, mode: bool = True) -> _DataParallelView:
+        self._wrapped.train(mode)  # the wrapper's flag and the model's
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._wrapped.module, name)
 
 
-def remaining_batches(loader: DataLoader, done: int) -> DataLoader:
-    """The epoch's batches after the first ``done`` (a resumed epoch), collated lazily."""
-    if done == 0:
-        return loader
-    batches = list(loader.batch_sampler)[done:]  # the sampler's order is fixed by its epoch
-    return DataLoader(
-        loader.dataset,
-        batch_sampler=batches,
-        collate_fn=loader.collate_fn,
-        generator=torch.Generator(),
-    )
-
-
-def to_device(batch: dict[str, Tensor], device: torch.device) -> dict[str, Tensor]:
-    # Lengths stay on the CPU: pack_padded_sequence wants them there.
-    return {k: v if k == "lengths" else v.to(device, non_blocking=True) for k, v in batch.items()}
+def changed_setting(saved: dict[str, Any], now: dict[str, Any], section: str) -> str | None:
+    """The first setting of ``section`` that differs: ``model.hidden_size was 8, now 16``."""
+    for key in sorted(set(saved) | set(now)):
+        if saved.get(key) != now.get(key):
+            return f"{section}.{key} was {saved.get(key)!r}, now {now.get(key)!r}"
+    return None
 
 
 class Trainer:
-    """Fit a model with one task adapter; evaluate; checkpoint; resume.
+    """Fit a model with a task's training part; evaluate; checkpoint; resume.
 
     Args:
         model: the module to train (already on ``device``).
-        task: the task (its step, batches, metrics and selection).
+        task: the task's training part (its step, batches and metrics).
         config: the resolved run configuration (its ``train`` section is used here).
         run_dir: the run folder, or None to write nothing (e.g. in a notebook).
         device: where batches go.
         ctx: the distributed context (single process by default).
-        extra_state: saved in every checkpoint beside the model (vocabularies, labels).
+        extra_state: saved in every checkpoint beside the model (the vocabularies).
     """
 
     def __init__(
         self,
         model: nn.Module,
-        task: Task,
+        task: TaskTraining,
         config: RunConfig,
         run_dir: Path | None,
         *,
@@ -214,14 +185,17 @@ class Trainer:
         self.progress = Progress()
         self.stop_requested = False
         self.step_hook: Callable[[Trainer], None] | None = None  # called after each step
-        self.wrapped = (
-            DistributedDataParallel(
-                model, device_ids=[device.index] if device.type == "cuda" else None
+        self.wrapped: Any = (
+            _DataParallelView(
+                DistributedDataParallel(
+                    model, device_ids=[device.index] if device.type == "cuda" else None
+                )
             )
             if self.ctx.enabled
             else model
         )
-        self.optimizer = RunOptimizer(model, self.train_cfg, task.param_groups(model))
+        self.select = self.train_cfg.select or task.select
+        self.optimizer = RunOptimizer(model, self.train_cfg)
         self.tensorboard = TensorBoardLog.open(
             self.run_dir, self.train_cfg.tensorboard, self.ctx.is_main
         )
@@ -268,8 +242,14 @@ class Trainer:
             path,
             {"config": dict, "model": dict, "optimizer": dict, "progress": dict, "rng": dict},
         )
-        if record["config"].get("model") != self.config.to_dict()["model"]:
-            raise CheckpointError(f"{path} was saved for another model configuration")
+        changed = changed_setting(
+            record["config"].get("model") or {}, self.config.to_dict()["model"], "model"
+        )
+        if changed:
+            raise CheckpointError(
+                f"{path} was saved for another model ({changed}); --resume continues the "
+                "saved model, only train.* settings may change"
+            )
         progress = Progress.from_record(record["progress"], path)  # before restoring anything
         self.model.load_state_dict(record["model"])
         self.optimizer.load_state_dict(record["optimizer"])
@@ -290,6 +270,7 @@ class Trainer:
         loader = self.task.make_loader(
             train_examples,
             cfg.batch_size * self.batch_multiplier,
+            self.config,
             shuffle=True,
             seed=cfg.seed,
             bucket=cfg.bucket,
@@ -319,9 +300,8 @@ class Trainer:
         loader.batch_sampler.set_epoch(progress.epoch)
         partial = dict(progress.partial)
         started = time.perf_counter() - partial.pop("seconds", 0.0)
-        totals = Totals(**partial)
+        totals = Totals(partial)
         self.wrapped.train()
-        selected = self.task.selection.metric
         # A context manager: the bar is cleared before an error is printed, too.
         with progress_bar(
             total=len(loader),
@@ -337,15 +317,15 @@ class Trainer:
                 progress.batches_done += 1
                 if self.tensorboard is not None:
                     step = (progress.epoch * len(loader)) + progress.batches_done
-                    mean = float(result.loss_sum.detach()) / max(result.units, 1)
+                    mean = float(result.loss_sum.detach()) / max(result.counts["units"], 1)
                     self.tensorboard.log_step(step, mean, self.optimizer.lr)
                 bar.update()
-                shown = self.task.epoch_metrics(totals)
-                bar.set_postfix({k: f"{shown[k]:.4f}" for k in ("loss", selected)})
+                shown = self.task.metrics(totals)
+                bar.set_postfix({k: f"{v:.4f}" for k, v in list(shown.items())[:2]})
                 if self.step_hook is not None:
                     self.step_hook(self)
                 if self._any_stop_requested():
-                    progress.partial = {**totals.__dict__, "seconds": time.perf_counter() - started}
+                    progress.partial = {**totals, "seconds": time.perf_counter() - started}
                     path = self.save("last.pt")
                     bar.close()
                     where = f"; resume with --resume {self.run_dir}" if path else ""
@@ -354,14 +334,14 @@ class Trainer:
                         f"{progress.epoch + 1}: state saved{where}"
                     )
                     raise KeyboardInterrupt
-        progress.partial = {**totals.__dict__, "seconds": time.perf_counter() - started}
+        progress.partial = {**totals, "seconds": time.perf_counter() - started}
 
     def _train_step(self, batch: dict[str, Tensor]) -> StepResult:
         batch = to_device(batch, self.device)
         result = self.task.step(self.wrapped, batch)
         # The loss is a mean over the global batch's units; DDP averages gradients over
         # processes, so scale by the world size to get exactly the single-process gradient.
-        (global_units,) = all_reduce_sum([float(result.units)], self.ctx, self.device)
+        (global_units,) = all_reduce_sum([float(result.counts["units"])], self.ctx, self.device)
         loss = result.loss_sum * (self.ctx.world_size / max(global_units, 1.0))
         self.optimizer.zero_grad()
         loss.backward()
@@ -377,30 +357,25 @@ class Trainer:
         progress = self.progress
         partial = dict(progress.partial)
         seconds = partial.pop("seconds", 0.0)
-        train = Totals(**partial).reduced(self.ctx, self.device)
+        train = Totals(partial).reduced(self.ctx, self.device)
         val = self.evaluate(val_examples, desc="validate")
-        train_metrics = self.task.epoch_metrics(train)
+        train_metrics = self.task.metrics(train)
         self._check_finite(train_metrics, val)
         progress.epoch += 1
         progress.batches_done = 0
         progress.partial = {}
-        record = {
+        record: dict[str, Any] = {
             "epoch": progress.epoch,
-            "train_loss": train_metrics["loss"],
-            "train_acc": train_metrics["accuracy"],
-            "val_loss": val["loss"],
-            "val_acc": val["accuracy"],
-            **{f"train_{k}": v for k, v in train_metrics.items() if k not in ("loss", "accuracy")},
-            **{f"val_{k}": v for k, v in val.items() if k not in ("loss", "accuracy", "units")},
+            **{record_key("train", k): v for k, v in train_metrics.items()},
+            **{record_key("val", k): v for k, v in val.items() if k != "units"},
             "seconds": seconds,
-            "train_examples_per_s": train.examples / max(seconds, 1e-9),
-            "train_units_per_s": train.units / max(seconds, 1e-9),
+            "train_examples_per_s": train.get("examples", 0.0) / max(seconds, 1e-9),
+            "train_units_per_s": train.get("units", 0.0) / max(seconds, 1e-9),
             "lr": self.optimizer.lr,
         }
         progress.history.append(record)
-        selection = self.task.selection
-        value = val[selection.metric]
-        improved = selection.better(value, progress.best_value)
+        value = self.selected_value(val)
+        improved = self._better(value, progress.best_value)
         if improved:
             progress.best_value, progress.best_epoch, progress.bad_epochs = (
                 value,
@@ -416,13 +391,9 @@ class Trainer:
                 file.write(json.dumps(record) + "\n")
             if self.tensorboard is not None:
                 self.tensorboard.log_epoch(record)
-        extra = "".join(
-            f" {k} {v:.4g}" for k, v in val.items() if k not in ("loss", "accuracy", "units")
-        )
         self.log(
             f"epoch {progress.epoch:>2}/{self.train_cfg.epochs}  "
-            f"train loss {record['train_loss']:.4f} acc {record['train_acc']:.4f}  "
-            f"val loss {record['val_loss']:.4f} acc {record['val_acc']:.4f}{extra}  "
+            f"train {_shown(train_metrics)}  val {_shown(val)}  "
             f"{seconds:6.1f}s ({record['train_examples_per_s']:.0f}/s)"
             + ("  *best" if improved else "")
         )
@@ -434,9 +405,8 @@ class Trainer:
         the last good epoch, from which ``--resume`` with a lower ``train.lr`` goes on. The
         sums are reduced over processes, so every process stops here alike.
         """
-        metric = self.task.selection.metric
         values = {"train loss": train["loss"], "validation loss": val["loss"]}
-        values[f"validation {metric}"] = val[metric]
+        values[self.select.replace("val_", "validation ", 1)] = self.selected_value(val)
         bad = {name: value for name, value in values.items() if not math.isfinite(value)}
         if not bad:
             return
@@ -452,6 +422,23 @@ class Trainer:
             )
         )
 
+    def selected_value(self, val: dict[str, float]) -> float:
+        """The selection metric's value in validation metrics ``val``; ConfigError if the
+        task does not measure it."""
+        name = self.select.removeprefix("val_")
+        if name not in val or name == "units":
+            known = ", ".join(f"val_{k}" for k in val if k != "units")
+            raise ConfigError(
+                f"train.select is {self.select!r}, but the {self.task.name} task measures "
+                f"{known}; choose one of them"
+            )
+        return val[name]
+
+    def _better(self, value: float, best: float | None) -> bool:
+        if best is None or math.isnan(best):
+            return not math.isnan(value)
+        return value > best if self.task.higher_is_better(self.select) else value < best
+
     # -------------------------------------------------------------- evaluation
     @torch.no_grad()
     def evaluate(
@@ -462,33 +449,64 @@ class Trainer:
         With ``shard`` (all processes must call it) each process evaluates its share and the
         sums are reduced; without, this process evaluates everything on its own.
         """
+        metrics, _ = self._evaluate(examples, desc, shard, keep_outputs=False)
+        return metrics
+
+    @torch.no_grad()
+    def evaluate_with_outputs(
+        self, examples: list[Example], desc: str = "evaluate"
+    ) -> tuple[dict[str, float], list[Any]]:
+        """:meth:`evaluate` on this process alone, and each example's output (the step's
+        ``outputs``) in the examples' order: one pass gives the metrics and the report."""
+        return self._evaluate(examples, desc, shard=False, keep_outputs=True)
+
+    def _evaluate(
+        self, examples: list[Example], desc: str, shard: bool, keep_outputs: bool
+    ) -> tuple[dict[str, float], list[Any]]:
         ctx = self.ctx if shard else DistContext()
         loader = self.task.make_loader(
             examples,
             self.train_cfg.eval_batch_size * ctx.world_size,
+            self.config,
             shuffle=False,
             seed=0,
             ctx=ctx,
         )
-        self.wrapped.eval()
+        self.model.eval()
         totals = Totals()
-        for batch in progress_bar(
+        outputs: list[Any] = [None] * len(examples) if keep_outputs else []
+        batches = progress_bar(
             loader, desc=desc, leave=False, disable=not self.ctx.is_main, dynamic_ncols=True
-        ):
+        )
+        for indices, batch in zip(loader.batch_sampler, batches, strict=True):
             batch = to_device(batch, self.device)
-            totals.add(self.task.step(self.model, batch), batch["ids"].shape[0])
+            result = self.task.step(self.model, batch)
+            totals.add(result, batch["ids"].shape[0])
+            if keep_outputs and result.outputs is not None:
+                for index, output in zip(indices, result.outputs, strict=True):
+                    outputs[index] = output
         totals = totals.reduced(ctx, self.device)
-        return {**self.task.epoch_metrics(totals), "units": totals.units}
+        return {**self.task.metrics(totals), "units": totals.get("units", 0.0)}, outputs
 
     def load_best(self) -> None:
         """Put the best checkpoint's weights back into the model (when one was written)."""
         if self.run_dir is not None and (self.run_dir / "best.pt").is_file():
             record = load_checkpoint(self.run_dir / "best.pt", self.task.name)
+            require(record, self.run_dir / "best.pt", {"model": dict})
             self.model.load_state_dict(record["model"])
 
     # ------------------------------------------------------------ interruption
     def _deferred_interrupt(self) -> _DeferredInterrupt:
         return _DeferredInterrupt(self)
+
+
+def _shown(metrics: dict[str, float]) -> str:
+    """``loss 0.4123 acc 0.8012 perplexity 61.2`` for a log line."""
+    return " ".join(
+        f"{SHORT_NAMES.get(k, k)} {v:.4f}" if k in ("loss", "accuracy") else f"{k} {v:.4g}"
+        for k, v in metrics.items()
+        if k != "units"
+    )
 
 
 class _DeferredInterrupt:

@@ -77,16 +77,18 @@ function evidenceColour(value) {
   return signedColour(value, EVIDENCE_FULL);
 }
 
-// --- task panels: one renderer per task (a new task adds one entry) --------------------------
+// --- panels: one renderer per kind of answer; the run's inspector names its panel -----------
 
-function renderSentiment(answer, panel) {
+function renderClasses(answer, panel) {
   const label = el("div", { id: "label", class: `label ${answer.label}` },
     `${answer.label} (p = ${answer.probability.toFixed(3)})`);
   panel.append(label);
-  panel.append(el("div", { class: "muted" },
-    `p(pos) = ${answer.p_pos.toFixed(3)}` +
+  const shares = Object.entries(answer.probabilities || {})
+    .map(([name, p]) => `p(${name}) = ${p.toFixed(3)}`).join(" · ");
+  panel.append(el("div", { class: "muted" }, shares +
     (answer.truncated ? ` · the model reads ${answer.tokens.length} tokens; ` +
       `${answer.truncated} were cut by the run's length limit` : "")));
+  if (!answer.evidence) return;
   const words = el("div", { id: "evidence", class: "evidence" });
   answer.tokens.forEach((token, t) => {
     const value = answer.evidence[t];
@@ -100,9 +102,11 @@ function renderSentiment(answer, panel) {
     words.append(word, " ");
   });
   panel.append(words);
+  const towards = answer.evidence_for, against = answer.evidence_against;
   const legend = el("div", { id: "evidence-legend", class: "legend muted" });
-  legend.append("Evidence, p(pos) minus p(pos) without the word (leave-one-out), on one scale " +
-    "for every text: blue towards neg, red towards pos: ");
+  legend.append(`Evidence, p(${towards}) minus p(${towards}) without the word ` +
+    `(leave-one-out), on one scale for every text: blue towards ${against}, red towards ` +
+    `${towards}: `);
   for (const step of EVIDENCE_STEPS) {
     const swatch = el("span", { class: "swatch" }, (step > 0 ? "+" : "") + step.toFixed(2));
     swatch.style.background = evidenceColour(step);
@@ -112,7 +116,7 @@ function renderSentiment(answer, panel) {
   panel.append(legend);
 }
 
-function renderPos(answer, panel) {
+function renderTags(answer, panel) {
   const table = el("table", { id: "tags", class: "tags" });
   const head = el("tr");
   ["word", "tag", "probability"].forEach((name) => head.append(el("th", {}, name)));
@@ -129,7 +133,7 @@ function renderPos(answer, panel) {
     "characters and casing to go on."));
 }
 
-function renderLm(answer, panel) {
+function renderNextWords(answer, panel) {
   // How likely each word was in its place (darker: more surprising), then the next words.
   const words = el("div", { id: "lm-tokens", class: "evidence" });
   answer.tokens.forEach((token, t) => {
@@ -182,7 +186,7 @@ function renderLm(answer, panel) {
   panel.append(controls, out);
 }
 
-const PANELS = { sentiment: renderSentiment, pos: renderPos, lm: renderLm };
+const PANELS = { classes: renderClasses, tags: renderTags, "next-words": renderNextWords };
 
 // --- the heatmap -------------------------------------------------------------------------------
 
@@ -300,7 +304,7 @@ async function analyse() {
       { text: state.text });
     const panel = $("panel");
     panel.replaceChildren();
-    const render = PANELS[answer.task];
+    const render = PANELS[answer.panel];
     if (render) render(answer, panel);
     else panel.append(el("pre", {}, JSON.stringify(answer, null, 2)));
     $("result").hidden = false;

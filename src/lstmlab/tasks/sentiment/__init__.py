@@ -1,0 +1,35 @@
+"""Sentiment classification of reviews (IMDb, or the user's labelled review files).
+
+The parts: ``config`` (the ``[data]`` settings), ``codec`` (review -> ids, logits ->
+label), ``training``, ``predictor`` (``predict``), ``export`` (ONNX graph, model card),
+``inspector`` (per-word evidence for ``explain`` and the page), ``finetune`` (starting
+from a language-model run) and ``presets/``.
+"""
+
+from lstmlab.tasks.spec import Command, Option, TaskSpec
+
+TASK = TaskSpec(
+    name="sentiment",
+    help="sentiment classification: IMDb (or your own labelled reviews)",
+    package=__name__,
+    config="config:SentimentData",
+    codec="codec:ReviewCodec",
+    training="training:SentimentTraining",
+    predictor="predictor:SentimentPredictor",
+    export="export:SentimentExport",
+    inspector="inspector:SentimentInspector",
+    train_options=(
+        Option(
+            "--train",
+            "your own training file ('pos<TAB>text' / 'neg<TAB>text' lines)",
+            setting="data.train_file",
+            kind="path",
+        ),
+        Option("--test", "your own test file", setting="data.test_file", kind="path"),
+    ),
+    command=Command(
+        "predict",
+        "label reviews with a trained sentiment run",
+        example='"A moving, funny film."',
+    ),
+)

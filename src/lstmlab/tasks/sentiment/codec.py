@@ -1,0 +1,67 @@
+"""Reviews -> token ids, logits -> label and probability (imports no torch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lstmlab.data.review_files import LABEL_NAMES
+from lstmlab.data.tokenize import get_tokenizer
+from lstmlab.data.truncation import truncate
+from lstmlab.data.vocab import Vocab
+from lstmlab.tasks.codec import Encoded, pad_ids, softmax
+
+
+class ReviewCodec:
+    """A sentiment run's tokenizer, vocabulary, truncation and labels.
+
+    Args:
+        data: the run's ``[data]`` settings (``tokenizer``, ``max_len``, ``truncate``).
+        vocabs: the run's vocabularies (``vocab``).
+    """
+
+    def __init__(self, data: Any, vocabs: dict[str, Any]) -> None:
+        self.vocab = Vocab.from_dict(vocabs["vocab"])
+        self.tokenize = get_tokenizer(data.tokenizer)
+        self.max_len = data.max_len or None
+        self.truncate_mode = data.truncate
+        self.labels = list(LABEL_NAMES)
+
+    def truncate(self, ids: Any) -> Any:
+        """``ids`` cut to the run's ``data.max_len`` (a list or a tensor)."""
+        return truncate(ids, self.max_len, self.truncate_mode)
+
+    def encode(self, text: str) -> Encoded:
+        """The review's kept tokens and ``ids``; an empty review reads as one ``<unk>``."""
+        tokens = self.tokenize(text) or [self.vocab.tokens[self.vocab.unk_index]]
+        kept = self.truncate(list(range(len(tokens))))
+        shown = [tokens[i] for i in kept]
+        return Encoded(shown, {"ids": self.vocab.encode(shown)}, len(tokens) - len(kept))
+
+    def encode_tokens(self, tokens: list[str]) -> list[int]:
+        """Ids of already tokenised text, before truncation (``<unk>`` if empty)."""
+        return self.vocab.encode(tokens) or [self.vocab.unk_index]
+
+    def pad(self, items: list[Encoded]) -> dict[str, np.ndarray]:
+        """``ids`` ``[B, T]`` and ``lengths`` ``[B]``."""
+        ids, lengths = pad_ids([item.features["ids"] for item in items])
+        return {"ids": ids, "lengths": lengths}
+
+    def unpad(self, output: np.ndarray, row: int, item: Encoded) -> np.ndarray:
+        """The item's logits ``[C]``."""
+        return output[row]
+
+    def answer(self, text: str, probabilities: np.ndarray) -> dict[str, Any]:
+        """``{"text", "label", "probability", "p_pos"}`` from class probabilities ``[C]``."""
+        label = int(np.argmax(probabilities))
+        return {
+            "text": text,
+            "label": self.labels[label],
+            "probability": float(probabilities[label]),
+            "p_pos": float(probabilities[self.labels.index("pos")]),
+        }
+
+    @staticmethod
+    def probabilities(logits: np.ndarray) -> np.ndarray:
+        return softmax(logits)
