@@ -280,7 +280,7 @@ def test_seeds(seed, task):
     spec = get_task(task)
     try:
         config = resolve_config(
-            spec.name, spec.data_cls, spec.model_cls, None, [f"train.seed={seed}"]
+            spec.name, spec.data_config, spec.model_config, None, [f"train.seed={seed}"]
         )
     except LstmlabError as error:
         assert "train.seed must be between 0 and" in str(error)
