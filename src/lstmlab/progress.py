@@ -38,6 +38,16 @@ def enabled() -> bool:
     return _enabled and os.environ.get(ENV_VAR, "") in ("", "0")
 
 
+def _notebook() -> bool:
+    """Whether this process is a running notebook kernel (not merely one that imported it)."""
+    ipython = sys.modules.get("IPython")
+    try:
+        shell = ipython.get_ipython() if ipython is not None else None
+    except Exception:  # an IPython without a shell: no notebook
+        return False
+    return getattr(shell, "kernel", None) is not None
+
+
 def _terminal() -> bool:
     try:
         return sys.stderr.isatty()
@@ -61,7 +71,7 @@ def bar(
             total = None
     if disable or not enabled():
         return _Quiet(iterable)
-    if "ipykernel" in sys.modules:  # a notebook: its own bars (its stderr is no terminal)
+    if _notebook():  # its own bars (a notebook's stderr is no terminal)
         from tqdm.auto import tqdm as notebook_bar
 
         return notebook_bar(iterable, desc=desc, total=total, **options)
