@@ -113,7 +113,7 @@ def test_evidence_only_when_asked(capsys, sentiment_run, monkeypatch):
         raise AssertionError("the evidence was computed without --evidence")
 
     monkeypatch.setattr("lstmlab.inspect.evidence.occlusion_evidence", never)
-    long_text = " ".join([REVIEW] * 600)  # 3,000 tokens: the evidence would cost 3,000 passes
+    long_text = " ".join([REVIEW] * 300)  # 1,500 tokens: the evidence would cost 1,500 passes
     report = explain_json(capsys, str(sentiment_run), long_text)
     assert "evidence" not in report["prediction"]
     assert len(report["tokens"]) == len(

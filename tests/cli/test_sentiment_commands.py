@@ -103,24 +103,3 @@ def test_malformed_review_file(sentiment_run, tmp_path, capsys):
     assert main(["evaluate", str(sentiment_run), "--file", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.tsv:2" in err and len(err.strip().splitlines()) == 1
-
-
-def test_stdout_on_a_full_device_is_one_line(sentiment_run):
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    import lstmlab
-
-    env = {"PYTHONPATH": str(Path(lstmlab.__file__).parents[1])}
-    with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [sys.executable, "-m", "lstmlab", "predict", str(sentiment_run), "a wonderful film"],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-    assert result.returncode == 2
-    assert result.stderr == "lstmlab: error: cannot write the output: no space left on device\n"

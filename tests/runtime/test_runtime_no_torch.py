@@ -190,3 +190,21 @@ def test_lstmlab_predict_on_a_bundle_without_torch(sentiment_run, sentiment_bund
         assert failed.returncode == 2, (argv, failed.stderr)
         assert failed.stderr.startswith("lstmlab: error: "), (argv, failed.stderr)
         assert len(failed.stderr.splitlines()) == 1, (argv, failed.stderr)
+
+
+def test_stdout_on_a_full_device_is_one_line(sentiment_bundle, tmp_path):
+    # (without torch: the same command path, in a second rather than ten)
+    run_without_torch(tmp_path, ["-c", ""], "")  # writes the blocker
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(tmp_path / "blocker"), str(Path(lstmlab.__file__).parents[1])]
+        ),
+    }
+    argv = [sys.executable, "-m", "lstmlab", "predict", str(sentiment_bundle), "a good film"]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            argv, stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=120
+        )
+    assert result.returncode == 2
+    assert result.stderr == "lstmlab: error: cannot write the output: no space left on device\n"
