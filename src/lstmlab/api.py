@@ -29,6 +29,8 @@ from typing import Any
 import torch
 
 from lstmlab.confine import confined
+from lstmlab.data.cache import default_cache_dir
+from lstmlab.data.memory import is_memory_data
 from lstmlab.errors import ConfigError
 from lstmlab.runtime.manifest import is_bundle
 from lstmlab.tasks import get_task
@@ -69,10 +71,24 @@ def train(
 ) -> TrainResult:
     """Train ``task`` into the run folder ``out``; return the test metrics and history.
 
-    ``settings``: ``**{"train.epochs": 2}`` or ``train={"epochs": 2}``.
+    ``settings``: ``**{"train.epochs": 2}`` or ``train={"epochs": 2}``. Data in memory
+    goes in ``train=``, ``valid=`` and ``test=`` (a list of examples, a dict of columns, a
+    pandas DataFrame) for a task that reads it (its training part's ``memory_files``): it
+    is saved as files named by their content under the data root's cache, which the run
+    then reads as any files (so it is evaluated, resumed and repeated like them).
     """
     spec = get_task(task)
+    memory = {
+        split: settings.pop(split)
+        for split in ("train", "valid", "test")
+        if split in settings and is_memory_data(settings[split])
+    }
     overrides = [f"{key}={_toml(value)}" for key, value in _flatten(settings).items()]
+    if memory:
+        trainer = spec.trainer()
+        if not hasattr(trainer, "memory_files"):
+            raise ConfigError(f"the {spec.name} task reads files only, not data in memory")
+        overrides += trainer.memory_files(memory, default_cache_dir(data_dir) / "memory")
     config = spec.resolve_config(preset, overrides)
     run_dir = Path(out) if out else default_run_dir(task, preset)
     metrics = train_run(spec, config, run_dir, data_dir=data_dir)

@@ -163,7 +163,8 @@ def test_bad_inputs_are_one_line_errors(pos_run, pos_files, tmp_path, capsys):
         (["tag", str(pos_run), "--file", str(empty)], "empty"),
         (
             ["predict", str(pos_run), "good film"],
-            "is a run of the 'pos' task, not 'sentiment'; use `lstmlab tag`",
+            "is a run of the 'pos' task; `lstmlab predict` is for 'sentiment' or 'classify' "
+            "runs; use `lstmlab tag`",
         ),
         (["train", "pos", "--resume", str(tmp_path)], "not an lstmlab run folder"),
     ]

@@ -18,24 +18,30 @@ from lstmlab.tasks.spec import Option
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     with_torch = torch_available()  # without it, an ONNX bundle still works (lstmlab.runtime)
+    # One command may serve several tasks (``tag``: POS and any tagger): the run's task
+    # decides which task's options and predictor answer.
+    by_command: dict[str, list] = {}
     for task in all_tasks():
-        command = task.command
-        if command is None:
-            continue
-        description = command.help + (
+        if task.command is not None:
+            by_command.setdefault(task.command.name, []).append(task)
+    for name, tasks in by_command.items():
+        command = tasks[0].command
+        helps = " / ".join(dict.fromkeys(task.command.help for task in tasks))
+        description = helps + (
             "; texts come from the arguments, --file (one a line) or standard input."
             if with_torch
             else " (PyTorch is not installed: an exported ONNX bundle only)"
         )
-        parser = subparsers.add_parser(command.name, help=command.help, description=description)
+        parser = subparsers.add_parser(name, help=helps, description=description)
         parser.add_argument("run_dir", type=Path, metavar="RUN_DIR" if with_torch else "BUNDLE")
         parser.add_argument("texts", nargs="*", metavar="TEXT")
         parser.add_argument("--file", type=Path, help="read one text a line from FILE")
         parser.add_argument("--json", action="store_true", help="print JSON lines")
-        add_options(parser, command.options)
+        options = {option.flag: option for task in tasks for option in task.command.options}
+        add_options(parser, tuple(options.values()))
         parser.set_defaults(
             func=run_predict if with_torch else _run_without_torch,
-            task=task.name,
+            tasks=[task.name for task in tasks],
             command=command.name,
         )
 
@@ -103,8 +109,9 @@ def _run_without_torch(args: argparse.Namespace) -> int:
             "`lstmlab export RUN --out DIR` where torch is"
         )
     task = read_manifest(args.run_dir)["task"]
-    if task != args.task:
-        raise ConfigError(f"{args.run_dir} is a {task!r} bundle, not a {args.task!r} one")
+    if task not in args.tasks:
+        wanted = " or ".join(repr(name) for name in args.tasks)
+        raise ConfigError(f"{args.run_dir} is a {task!r} bundle, not a {wanted} one")
     from lstmlab.runtime.__main__ import run
     from lstmlab.tasks import get_task
 
@@ -117,13 +124,14 @@ def run_predict(args: argparse.Namespace) -> int:
     from lstmlab.api import load
     from lstmlab.tasks import get_task
 
-    spec = get_task(args.task)
     trained = load(args.run_dir)
-    if trained.task != spec.name:
-        other = get_task(trained.task)
-        hint = f"; use `lstmlab {other.command.name}`" if other.command else ""
+    spec = get_task(trained.task)
+    if trained.task not in args.tasks:
+        hint = f"; use `lstmlab {spec.command.name}`" if spec.command else ""
+        wanted = " or ".join(repr(name) for name in args.tasks)
         raise ConfigError(
-            f"{args.run_dir} is a run of the {trained.task!r} task, not {spec.name!r}{hint}"
+            f"{args.run_dir} is a run of the {trained.task!r} task; `lstmlab {args.command}` "
+            f"is for {wanted} runs{hint}"
         )
     command = spec.command
     options = {option.setting: getattr(args, option.dest) for option in command.options}

@@ -23,7 +23,13 @@ from lstmlab.tasks.spec import TaskSpec
 
 ENTRY_POINT_GROUP = "lstmlab.tasks"
 # Imported on first use of the registry, in the order ``lstmlab train --help`` lists them.
-BUILTIN_TASKS = ("lstmlab.tasks.sentiment", "lstmlab.tasks.pos", "lstmlab.tasks.lm")
+BUILTIN_TASKS = (
+    "lstmlab.tasks.sentiment",
+    "lstmlab.tasks.pos",
+    "lstmlab.tasks.lm",
+    "lstmlab.tasks.classify",
+    "lstmlab.tasks.tagger",
+)
 
 _TASKS: dict[str, TaskSpec] = {}
 _loaded = False
@@ -90,7 +96,13 @@ def all_tasks() -> list[TaskSpec]:
 def predict_commands() -> dict[str, tuple[str, str]]:
     """``command: (task, help)`` of every task's prediction command (no torch: task specs
     are data)."""
-    return {t.command.name: (t.name, t.command.help) for t in all_tasks() if t.command}
+    commands: dict[str, tuple[str, str]] = {}
+    for task in all_tasks():
+        if task.command:  # a command several tasks share keeps the first's task, all helps
+            first, helps = commands.get(task.command.name, (task.name, ""))
+            joined = " / ".join(h for h in (helps, task.command.help) if h)
+            commands[task.command.name] = (first, joined)
+    return commands
 
 
 def light_task_names() -> list[str]:

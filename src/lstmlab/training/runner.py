@@ -200,7 +200,17 @@ def _train_run(
     history = trainer.fit(prepared.train, prepared.val, resume_from=resume_path if resume else None)
 
     metrics: dict[str, Any] = {}
-    if ctx.is_main:  # the single final evaluation, on the best weights, by one process
+    if ctx.is_main and not prepared.test:  # a task's test split may be optional
+        selected = trainer.select.removeprefix("val_")
+        metrics = {
+            "best_epoch": trainer.progress.best_epoch,
+            f"best_val_{selected}": trainer.progress.best_value,
+            "train_seconds": sum(r["seconds"] for r in history),
+        }
+        plot_history(history, run_dir, trainer.progress.best_epoch)
+        (run_dir / "test_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        say(f"no test data: best epoch {metrics['best_epoch']}; results in {run_dir}")
+    elif ctx.is_main:  # the single final evaluation, on the best weights, by one process
         trainer.load_best()
         # One pass over the test set gives the metrics and each example's output for the
         # task's report (confusion matrix, per-tag scores ...).

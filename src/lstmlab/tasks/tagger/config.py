@@ -1,0 +1,57 @@
+"""The ``[data]`` settings of a sequence labelling run (imports no torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lstmlab.data.tagged import CONLL2002_LANGUAGES, CONLLU_TAGS
+from lstmlab.training.config import check
+from lstmlab.training.spans import SCHEMES
+
+CORPORA = ("files", "conll2000", "conll2002")
+SCHEME_CHOICES = ("auto", *SCHEMES, "none")
+
+
+@dataclass
+class TaggerData:
+    """Which tagged corpus or files, which column holds the tags, how words become ids."""
+
+    corpus: str = "files"  # "files", "conll2000" (chunking) or "conll2002" (NER)
+    language: str = "esp"  # CoNLL-2002: "esp" (Spanish) or "ned" (Dutch)
+    train_file: str = ""  # CoNLL columns, 'word tag' lines or CoNLL-U; plain or .gz
+    valid_file: str = ""  # optional: else validation is carved from train (val_fraction)
+    test_file: str = ""  # optional: else no test
+    column: int = -1  # the tag column of a CoNLL file: -1 the last, 1 the second ...
+    conllu_tag: str = "upos"  # CoNLL-U files: "upos" or "xpos"
+    scheme: str = "auto"  # span scheme: auto (told from the training tags), iob1, iob2,
+    # bioes, or none (tags without spans, e.g. POS: token metrics only)
+    lowercase: bool = True  # word vocabulary of lowercased words (casing is a feature)
+    min_freq: int = 1
+    val_fraction: float = 0.1
+    max_train: int = 0  # a seeded subset of at most this many sentences; 0 = all
+    max_valid: int = 0
+    max_test: int = 0
+
+    def validate(self) -> None:
+        check(self.corpus in CORPORA, f"data.corpus must be one of {', '.join(CORPORA)}")
+        check(
+            self.corpus != "files" or bool(self.train_file),
+            "the tagger task needs --train FILE (or --corpus conll2000|conll2002)",
+        )
+        check(
+            self.corpus == "files" or not (self.train_file or self.valid_file or self.test_file),
+            "--train/--valid/--test read your own files; leave them out with --corpus",
+        )
+        check(
+            self.language in CONLL2002_LANGUAGES,
+            f"data.language must be one of {', '.join(CONLL2002_LANGUAGES)}",
+        )
+        check(self.column >= 1 or self.column == -1, "data.column must be >= 1, or -1 (the last)")
+        check(self.conllu_tag in CONLLU_TAGS, "data.conllu_tag must be 'upos' or 'xpos'")
+        check(self.scheme in SCHEME_CHOICES, f"data.scheme must be one of {SCHEME_CHOICES}")
+        check(self.min_freq >= 1, "data.min_freq must be >= 1")
+        check(0 < self.val_fraction < 1, "data.val_fraction must be in (0, 1)")
+        check(
+            min(self.max_train, self.max_valid, self.max_test) >= 0,
+            "data.max_train/max_valid/max_test must be >= 0 (0: all)",
+        )

@@ -1,0 +1,137 @@
+"""The tagger task: any CoNLL-style file, span F1 as conlleval, a constrained CRF, spans."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+import lstmlab
+from lstmlab.training.spans import is_valid
+
+PEOPLE = [["Kim", "Sang"], ["Ada"], ["Lea", "van", "Dam"]]
+PLACES = [["Amsterdam"], ["New", "York"], ["Gent"]]
+FILLER = ["we", "met", "in", "and", "then", "saw", "near", "today", "with", "."]
+
+TINY = {
+    "train.epochs": 8,
+    "train.lr": 0.02,
+    "train.batch_size": 8,
+    "train.threads": 1,
+    "model.word_dim": 16,
+    "model.hidden_size": 16,
+    "model.char_encoder": "none",
+    "model.dropout": 0.0,
+}
+
+
+def sentences(n: int, seed: int) -> list[tuple[list[str], list[str]]]:
+    """Filler words around one or two names (PER) and places (LOC), tagged IOB2."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        words, tags = [], []
+        for _ in range(rng.randint(1, 3)):
+            words += (filler := rng.choices(FILLER, k=rng.randint(1, 3)))
+            tags += ["O"] * len(filler)
+            kind, names = rng.choice([("PER", PEOPLE), ("LOC", PLACES)])
+            name = rng.choice(names)
+            words += name
+            tags += [f"B-{kind}"] + [f"I-{kind}"] * (len(name) - 1)
+        rows.append((words, tags))
+    return rows
+
+
+def write_conll(path, rows):
+    # Three columns, the tags last, as CoNLL NER files have them.
+    path.write_text(
+        "".join(
+            "".join(f"{w} X {t}\n" for w, t in zip(ws, ts, strict=True)) + "\n" for ws, ts in rows
+        )
+    )
+    return path
+
+
+def test_span_f1_of_a_constrained_crf_from_files(tmp_path):
+    train = write_conll(tmp_path / "train.txt", sentences(150, 1))
+    test = write_conll(tmp_path / "test.txt", sentences(40, 2))
+    result = lstmlab.train(
+        "tagger",
+        out=tmp_path / "run",
+        **{
+            **TINY,
+            "data.train_file": str(train),
+            "data.test_file": str(test),
+            "model.use_crf": True,
+        },
+    )
+    assert result["scheme"] == "iob2"
+    assert result["spans"]["f1"] >= 0.95
+    assert set(result["spans"]["per_type"]) == {"PER", "LOC"}
+    history = result.history
+    assert "val_span_f1" in history[-1]
+    tagger = lstmlab.load(tmp_path / "run")
+    assert tagger.model.crf.constrained
+    found = tagger.spans("we met Kim Sang in Amsterdam .")
+    assert [(s["type"], s["text"], s["char_start"], s["char_end"]) for s in found] == [
+        ("PER", "Kim Sang", 7, 15),
+        ("LOC", "Amsterdam", 19, 28),
+    ]
+    for words, _ in sentences(30, 3):
+        assert is_valid([t for _, t in tagger.tag(words)], "iob2")
+
+
+def test_in_memory_sentences_equal_the_same_file(tmp_path):
+    rows, held_out = sentences(60, 4), sentences(20, 5)
+    settings = {**TINY, "train.epochs": 2}
+    from_memory = lstmlab.train(
+        "tagger", out=tmp_path / "memory", train=rows, test=held_out, **settings
+    )
+    train = write_conll(tmp_path / "train.txt", rows)
+    test = write_conll(tmp_path / "test.txt", held_out)
+    from_files = lstmlab.train(
+        "tagger",
+        out=tmp_path / "files",
+        **settings,
+        **{"data.train_file": str(train), "data.test_file": str(test)},
+    )
+    assert from_memory["spans"] == from_files["spans"]
+    assert from_memory["test_loss"] == pytest.approx(from_files["test_loss"], rel=1e-6)
+
+
+def test_tag_command_prints_spans_and_json_offsets(tmp_path, capsys):
+    from lstmlab.cli.main import main
+
+    train = write_conll(tmp_path / "train.txt", sentences(100, 6))
+    lstmlab.train("tagger", out=tmp_path / "run", **{**TINY, "data.train_file": str(train)})
+    capsys.readouterr()
+    assert main(["tag", str(tmp_path / "run"), "--json", "we met Ada in Gent ."]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["tags"] == ["O", "O", "B-PER", "O", "B-LOC", "O"]
+    assert record["spans"] == [
+        {"type": "PER", "start": 2, "end": 3, "text": "Ada", "char_start": 7, "char_end": 10},
+        {"type": "LOC", "start": 4, "end": 5, "text": "Gent", "char_start": 14, "char_end": 18},
+    ]
+    assert main(["tag", str(tmp_path / "run"), "we met Ada in Gent ."]) == 0
+    assert capsys.readouterr().out.rstrip("\n").endswith("[PER Ada]  [LOC Gent]")
+
+
+def test_export_and_runtime_equal_pytorch_with_the_constraints(tmp_path):
+    from lstmlab.export import export_run
+    from lstmlab.runtime import load_bundle
+
+    rows = sentences(60, 7)
+    lstmlab.train(
+        "tagger",
+        out=tmp_path / "run",
+        train=rows,
+        **{**TINY, "train.epochs": 1, "model.use_crf": True},
+    )
+    export_run(tmp_path / "run", tmp_path / "bundle", say=lambda *_: None)
+    trained, bundle = lstmlab.load(tmp_path / "run"), load_bundle(tmp_path / "bundle")
+    queries = [words for words, _ in sentences(25, 8)]
+    assert bundle.tag(queries) == trained.tag(queries)
+    assert bundle.spans("we met Ada in Gent .") == trained.spans("we met Ada in Gent .")
+    for pairs in bundle.tag(queries):  # one epoch: only the constraints keep these valid
+        assert is_valid([t for _, t in pairs], "iob2")
