@@ -16,16 +16,37 @@ runs them all.
 from __future__ import annotations
 
 import copy
+import importlib
 import os
 import random
 from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
-from torch.testing._internal.common_utils import TestCase
 from torch.utils._pytree import tree_flatten
 
 from lstmlab.nn import LSTM, LSTMCell
+
+
+def _import_pytorch_harness() -> None:
+    """Import torch's testing modules, undoing what they change for the whole process.
+
+    Importing ``common_utils`` freezes ``torch.backends`` flags (setting one outside a
+    ``flags()`` block then raises) and wraps every TorchScript call in a profiling helper.
+    This suite runs in one process with the rest of lstmlab's tests, which must not see that.
+    """
+    script_calls = (torch._C.ScriptFunction.__call__, torch._C.ScriptMethod.__call__)
+    importlib.import_module("torch.testing._internal.common_utils")
+    importlib.import_module("torch.testing._internal.common_modules")
+
+    torch._C.ScriptFunction.__call__, torch._C.ScriptMethod.__call__ = script_calls
+    # What disable_global_flags() set, in the namespace that flags_frozen() reads.
+    torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
+    assert not torch.backends.flags_frozen()
+
+
+_import_pytorch_harness()
+from torch.testing._internal.common_utils import TestCase  # noqa: E402
 
 IMPLEMENTATIONS = ["torch", "reference", "fast", "fast-python"]
 CELL_IMPLEMENTATIONS = ["torch", "lstmlab"]  # LSTMCell has one implementation
