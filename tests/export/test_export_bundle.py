@@ -260,3 +260,7 @@ def test_evaluate_a_bundle_as_its_run(request, which, capsys):
         assert main(["evaluate", str(folder), "--file", labelled, "--json"]) == 0
         results.append(json.loads(capsys.readouterr().out))
     assert results[0] == results[1] and results[0]["examples"] > 0
+    # Without --file: refused (a bundle never reads the data files its config names).
+    assert main(["evaluate", str(bundle)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "evaluate it on a labelled file" in err

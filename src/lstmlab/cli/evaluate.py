@@ -6,7 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from lstmlab.errors import CheckpointError
+from lstmlab.errors import CheckpointError, ConfigError
+from lstmlab.runtime.manifest import is_bundle
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +42,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.file:
         examples = training.labelled_examples(config, vocabs, args.file)
         source = str(args.file)
+    elif is_bundle(args.run_dir):
+        # A bundle reads only its own files: never the data files its config names.
+        raise ConfigError(
+            f"{args.run_dir} is an exported bundle: evaluate it on a labelled file, "
+            f"lstmlab evaluate {args.run_dir} --file FILE"
+        )
     else:
         prepared = training.prepare(config, args.data_dir)
         if prepared.vocabs != vocabs:
