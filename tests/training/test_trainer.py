@@ -191,3 +191,73 @@ def test_impossible_progress_in_last_pt_is_refused(
         fresh_trainer(tiny_config, adapter, tmp_path).fit(
             train, val, resume_from=tmp_path / "last.pt"
         )
+
+
+def test_resume_refuses_another_model_configuration_in_one_line(
+    tmp_path, tiny_config, adapter, fresh_trainer, make_examples, TinyClassifier
+):
+    import dataclasses
+
+    from lstmlab.errors import CheckpointError
+
+    tiny_config.train.epochs = 1
+    fresh_trainer(tiny_config, adapter, tmp_path).fit(make_examples(16, 1), make_examples(8, 2))
+    changed = dataclasses.replace(
+        tiny_config, model=dataclasses.replace(tiny_config.model, hidden_size=99)
+    )
+    resumed = Trainer(TinyClassifier(), adapter, changed, tmp_path)
+    with pytest.raises(CheckpointError) as caught:
+        resumed.load_resume_state(tmp_path / "last.pt")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "model.hidden_size was 64, now 99" in message and "only train.* settings" in message
+
+
+def test_the_test_metrics_come_from_the_best_checkpoint(tmp_path, capsys):
+    """A run whose last epoch is worse than its best: the test is scored on best.pt."""
+    import lstmlab
+    import lstmlab.training.runner as runner
+    from lstmlab.api import read_history
+    from lstmlab.cli.main import main
+    from lstmlab.tasks import get_task
+    from tiny_runs import reviews
+
+    for name, n, seed in (("train.tsv", 200, 1), ("test.tsv", 60, 2)):
+        (tmp_path / name).write_text("".join(f"{y}\t{x}\n" for y, x in reviews(n, seed)))
+
+    def spoil_the_second_epoch(trainer):  # large random weights: a much worse epoch 2
+        if trainer.progress.epoch == 1 and trainer.progress.batches_done == 1:
+            with torch.no_grad():
+                for parameter in trainer.model.parameters():
+                    parameter.copy_(torch.randn_like(parameter) * 3)
+
+    spec = get_task("sentiment")
+    config = spec.resolve_config(
+        None,
+        [
+            f"data.train_file={tmp_path / 'train.tsv'}",
+            f"data.test_file={tmp_path / 'test.tsv'}",
+            "train.epochs=2",
+            "train.lr=0.01",
+            "train.select=val_loss",
+            "model.hidden_size=8",
+            "model.embedding_dim=8",
+        ],
+    )
+    run = tmp_path / "run"
+    metrics = runner.train_run(spec, config, run, trainer_hook=spoil_the_second_epoch)
+    history = read_history(run)
+    assert metrics["best_epoch"] == 1 and history[1]["val_loss"] > history[0]["val_loss"]
+    assert metrics["best_val_loss"] == history[0]["val_loss"]
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--file", str(tmp_path / "test.tsv"), "--json"]) == 0
+    best = json.loads(capsys.readouterr().out)  # evaluate reads best.pt
+    assert metrics["test_loss"] == pytest.approx(best["loss"], rel=1e-6)
+    assert metrics["test_accuracy"] == best["accuracy"]
+    # The last epoch's weights score the test set differently (far worse).
+    trained = lstmlab.load(run)
+    trained.model.load_state_dict(torch.load(run / "last.pt", weights_only=True)["model"])
+    training = spec.trainer()
+    examples = training.labelled_examples(config, trained.vocabs, tmp_path / "test.tsv")
+    last = Trainer(trained.model, training, config, None).evaluate(examples)
+    assert last["loss"] > metrics["test_loss"] + 0.1
