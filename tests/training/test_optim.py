@@ -3,6 +3,7 @@ and parameter groups from the model's children."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -67,7 +68,7 @@ def test_cosine_decays_from_the_rate_to_zero_after_the_warm_up():
     decay = seen[2:]
     assert decay[0] == pytest.approx(1.0)
     assert decay == pytest.approx([0.5 * (1 + math.cos(math.pi * k / 10)) for k in range(10)])
-    assert all(a > b for a, b in zip(decay, decay[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(decay))
 
 
 def test_linear_decays_to_zero():
