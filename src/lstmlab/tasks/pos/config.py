@@ -22,6 +22,9 @@ class PosData:
     conllu_tag: str = "upos"  # CoNLL-U files: "upos" or "xpos"
     tagset: str = "original"  # Brown: "original" or "universal"
     val_fraction: float = 0.1
+    max_train: int = 0  # a seeded subset of at most this many sentences; 0 = all
+    max_valid: int = 0
+    max_test: int = 0
     test_fraction: float = 0.1  # Brown only: its seeded test split
     lowercase: bool = True  # word vocabulary of lowercased words (casing is a feature)
     min_freq: int = 1
@@ -48,3 +51,7 @@ class PosData:
             "data.val_fraction and data.test_fraction must be in (0, 1)",
         )
         check(self.min_freq >= 1, "data.min_freq must be >= 1")
+        check(
+            min(self.max_train, self.max_valid, self.max_test) >= 0,
+            "data.max_train/max_valid/max_test must be >= 0 (0: all)",
+        )

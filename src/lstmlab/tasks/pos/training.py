@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from lstmlab.data.registry import locate
-from lstmlab.data.splits import train_val_split
+from lstmlab.data.splits import seeded_subset, train_val_split
 from lstmlab.data.tagged import TaggedSentence, read_brown, read_conll, read_tagged_file
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import DataError
@@ -224,7 +224,12 @@ def read_corpus(cfg: PosData, data_dir: str | None, seed: int) -> tuple[list[Tag
     if dev is None:
         train_index, val_index = train_val_split(len(train), cfg.val_fraction, seed)
         train, dev = [train[i] for i in train_index], [train[i] for i in val_index]
-    return train, dev, test
+
+    def cut(sentences: list[TaggedSentence], size: int) -> list[TaggedSentence]:
+        """A seeded subset (``data.max_train`` ...; 0 keeps all): a tiny run of seconds."""
+        return [sentences[i] for i in seeded_subset(len(sentences), size, seed)]
+
+    return cut(train, cfg.max_train), cut(dev, cfg.max_valid), cut(test, cfg.max_test)
 
 
 def tagging_report(

@@ -22,6 +22,9 @@ class SentimentData:
     max_len: int = 0  # tokens kept per review; 0 = all
     truncate: str = "head"  # "head", "tail" or "head+tail"
     val_fraction: float = 0.1
+    max_train: int = 0  # a seeded subset of at most this many reviews; 0 = all
+    max_valid: int = 0
+    max_test: int = 0
 
     def validate(self) -> None:
         check(self.tokenizer in TOKENIZERS, f"data.tokenizer must be one of {sorted(TOKENIZERS)}")
@@ -37,6 +40,10 @@ class SentimentData:
             f"data.truncate must be one of {', '.join(TRUNCATE_MODES)}",
         )
         check(0 < self.val_fraction < 1, "data.val_fraction must be in (0, 1)")
+        check(
+            min(self.max_train, self.max_valid, self.max_test) >= 0,
+            "data.max_train/max_valid/max_test must be >= 0 (0: all)",
+        )
         check(
             bool(self.train_file) == bool(self.test_file),
             "data.train_file and data.test_file go together",

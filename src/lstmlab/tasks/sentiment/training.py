@@ -16,7 +16,7 @@ from torch import Tensor, nn
 
 from lstmlab.data.imdb_encoded import load_imdb_encoded
 from lstmlab.data.review_files import LABEL_NAMES, read_review_file
-from lstmlab.data.splits import train_val_split
+from lstmlab.data.splits import seeded_subset, train_val_split
 from lstmlab.data.tokenize import get_tokenizer
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import DataError
@@ -57,9 +57,12 @@ class SentimentTraining(TaskTraining):
             cfg, data_dir, given
         )
         codec = ReviewCodec(cfg, {"vocab": vocab.to_dict()})
-        train_index, val_index = train_val_split(
-            len(train_ids), cfg.val_fraction, config.train.seed
-        )
+        seed = config.train.seed
+        train_index, val_index = train_val_split(len(train_ids), cfg.val_fraction, seed)
+        # Quick seeded subsets (data.max_train ...): a tiny run of seconds.
+        train_index = cut(train_index, cfg.max_train, seed)
+        val_index = cut(val_index, cfg.max_valid, seed)
+        test_index = cut(list(range(len(test_ids))), cfg.max_test, seed)
 
         def examples(ids: list[Tensor], labels: list[int], index: range | list[int]):
             return [example(codec, ids[i], labels[i]) for i in index]
@@ -67,12 +70,12 @@ class SentimentTraining(TaskTraining):
         return Prepared(
             train=examples(train_ids, train_labels, train_index),
             val=examples(train_ids, train_labels, val_index),
-            test=examples(test_ids, test_labels, range(len(test_ids))),
+            test=examples(test_ids, test_labels, test_index),
             vocabs={"vocab": vocab.to_dict()},
             info={
                 "train": len(train_index),
                 "validation": len(val_index),
-                "test": len(test_ids),
+                "test": len(test_index),
                 "vocabulary": len(vocab),
             },
         )
@@ -138,6 +141,11 @@ class SentimentTraining(TaskTraining):
                 f"{scores['recall']:.3f}  F1 {scores['f1']:.3f}  ({scores['support']:,})"
             )
         return lines
+
+
+def cut(index: list[int], size: int, seed: int) -> list[int]:
+    """A seeded subset of ``size`` of the indices (all of them for 0)."""
+    return [index[i] for i in seeded_subset(len(index), size, seed)]
 
 
 def example(codec: ReviewCodec, ids: Tensor, label: int) -> Example:

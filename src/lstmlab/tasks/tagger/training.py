@@ -107,12 +107,17 @@ class TaggerTraining(PosTraining):
     """Sequence labelling: the POS tagger's loss over real tokens, plus span F1."""
 
     model_config = TaggerModelConfig
-    select = "val_span_f1"
 
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
         self.tag_names: list[str] = []  # set by build_model: spans are read from tag names
         self.scheme: str | None = None
+
+    @property
+    def select(self) -> str:  # type: ignore[override]
+        """The default ``train.select``: validation span F1, or token accuracy for tags
+        without spans (set when the model is built)."""
+        return "val_span_f1" if self.scheme else "val_accuracy"
 
     def prepare(self, config: RunConfig, data_dir: str | None) -> Prepared:
         cfg: TaggerData = config.data
