@@ -16,7 +16,6 @@ from lstmlab.errors import ConfigError
 from lstmlab.tasks import all_tasks, get_task
 from lstmlab.tasks.spec import Option, TaskSpec
 from lstmlab.training.config import TrainConfig, parse_override, preset_names
-from lstmlab.training.runner import default_run_dir, read_run_config, train_run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -106,6 +105,9 @@ def common_overrides(args: argparse.Namespace) -> list[str]:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    # Imported here: it imports torch (seconds), which `lstmlab train --help` does not need.
+    from lstmlab.training.runner import default_run_dir, read_run_config, train_run
+
     spec = get_task(args.task)
     overrides = [
         *args.overrides,
