@@ -20,7 +20,7 @@ if not torch.cuda.is_available():
 print("gpu_check:", torch.__version__, torch.cuda.get_device_name(0),
       "cuDNN", torch.backends.cudnn.version())
 PY
-export LSTMLAB_TEST_DEVICE=cuda PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
+export LSTMLAB_TEST_DEVICE=cuda:0 PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 status=0
 "$PYTHON" -m pytest tests/nn/pytorch -p no:cacheprovider -rfEsx --junitxml="$out/pytorch_tests.xml" \
     || status=$?

@@ -1,7 +1,7 @@
 """lstmlab.nn.LSTM computes what torch.nn.LSTM computes: outputs, final states and gradients.
 
 All three implementations are checked over the same grid, torch's class on the CPU as the
-reference. ``LSTMLAB_TEST_DEVICE=cuda`` (``benchmarks/gpu_check.sh``) runs lstmlab's class
+reference. ``LSTMLAB_TEST_DEVICE=cuda:0`` (``benchmarks/gpu_check.sh``) runs lstmlab's class
 on that device instead, against the same CPU reference.
 """
 

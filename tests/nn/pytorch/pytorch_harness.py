@@ -7,7 +7,7 @@ the original compared two torch back ends (CPU against cuDNN or oneDNN), torch's
 the first and the class under test the second. Assertions use PyTorch's ``TestCase`` from
 the installed ``torch.testing._internal``, so their tolerances are PyTorch's.
 
-The device is the CPU unless ``LSTMLAB_TEST_DEVICE`` names another (``cuda``), as
+The device is the CPU unless ``LSTMLAB_TEST_DEVICE`` names another (``cuda:0``), as
 ``benchmarks/gpu_check.sh`` does. By default the tests that loop over many samples or
 configurations run a seeded subset of them (:func:`subset`); ``LSTMLAB_PYTORCH_FULL=1``
 runs them all.

@@ -191,7 +191,7 @@ def test_multiple_device_transfer(module, implementation, training):
     t = checks()
     info, module_cls = module_under_test(module, implementation)
     dtype = torch.float32
-    device = DEVICE if DEVICE != "cpu" else "cuda"
+    device = DEVICE if DEVICE != "cpu" else "cuda:0"
     on_device = samples(info, dtype, False, training, device=device)
     on_cpu = samples(info, dtype, False, training, device="cpu")
     for input_device, input_cpu in zip(on_device, on_cpu, strict=True):
