@@ -38,7 +38,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--evidence",
         action="store_true",
-        help="also each word's leave-one-out evidence, where the task has it (sentiment): "
+        help="also each word's leave-one-out evidence, where the task has it (a classifier): "
         "one more pass of the model per token, at most "
         f"{MAX_EVIDENCE_TOKENS:,} tokens",
     )
@@ -139,11 +139,12 @@ def format_report(report: dict[str, Any]) -> str:
     lines.append("-" * len(lines[-1]))
     evidence = report["prediction"].get("evidence")
     if evidence is not None:
-        # The strongest words first: p(pos) with the word minus without it (+: towards pos).
+        # The strongest words first: p(label) with the word minus without it (+: towards it).
         strongest = sorted(range(len(evidence)), key=lambda t: -abs(evidence[t]))[:10]
         words = report["prediction"]["tokens"]
+        towards = report["prediction"].get("evidence_for", "the label")
         lines[2:2] = [
-            "strongest evidence (p(pos) with the word minus without it): "
+            f"strongest evidence (p({towards}) with the word minus without it): "
             + ", ".join(f"{words[t]} {evidence[t]:+.3f}" for t in strongest)
         ]
     for t, row in enumerate(report["tokens"]):

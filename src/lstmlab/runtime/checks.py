@@ -4,7 +4,8 @@ A bundle's files may have been edited, truncated or mixed with another bundle's.
 check here turns what would later be a wrong answer or an ONNX Runtime traceback into one
 :class:`~lstmlab.errors.CheckpointError` line at load:
 
-- the task is one this runtime runs, and its preprocessing settings have the right types
+- the task is one this runtime runs (its codec describes its graph: ``runtime``), and its
+  preprocessing settings have the right types
   and ranges (batch size, labels, tokenizer, truncation, word length, CRF shapes);
 - the vocabularies the task needs are there and are vocabularies;
 - the graph reads only inputs the runtime feeds (int64, of the right rank) and has one
@@ -28,7 +29,6 @@ from lstmlab.data.tokenize import TOKENIZERS
 from lstmlab.data.truncation import TRUNCATE_MODES
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import CheckpointError, DataError
-from lstmlab.models.features import Casing
 
 
 @dataclass(frozen=True)
@@ -39,26 +39,24 @@ class RuntimeTask:
     states: tuple[str, ...]  # vocabularies it needs
     output_rank: int
     classes: str  # what the output's last axis counts: preprocess.labels or a vocabulary
+    # Vocabularies the graph looks up in an embedding of their size, with the input that
+    # carries their ids (checked when the graph reads that input).
+    embedded: tuple[tuple[str, str], ...] = (("vocab", "ids"),)
 
 
-RUNTIME_TASKS = {
-    "sentiment": RuntimeTask({"ids": 2, "lengths": 1}, ("vocab",), 2, "labels"),
-    "pos": RuntimeTask(
-        {"ids": 2, "lengths": 1, "chars": 3, "casing": 2}, ("vocab", "chars", "tags"), 3, "tags"
-    ),
-}
+# A task's codec describes its graph for these checks: ``runtime`` (a RuntimeTask),
+# ``check_preprocess(where, pre)`` (its own preprocess settings) and ``probe_inputs(top)``
+# (its feeds beyond ids and lengths for one two-token text, from each vocabulary's top id).
 
 
-def runtime_task(where: str, task: Any) -> RuntimeTask:
-    """The runtime's description of ``task``; CheckpointError for one it does not run."""
-    if task not in RUNTIME_TASKS:
-        raise CheckpointError(
-            f"{where} is a {task!r} bundle; this runtime runs {' and '.join(RUNTIME_TASKS)} bundles"
-        )
-    return RUNTIME_TASKS[task]
+def runtime_task(where: str, codec: Any) -> RuntimeTask | None:
+    """The runtime's description of a task's graph (its codec's ``runtime``), or None when
+    the codec gives none (its bundles are then read without these checks)."""
+    spec = getattr(codec, "runtime", None)
+    return spec if isinstance(spec, RuntimeTask) else None
 
 
-def _positive_int(where: str, key: str, value: Any, minimum: int = 1) -> int:
+def positive_int(where: str, key: str, value: Any, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise CheckpointError(
             f"{where}: preprocess.{key} must be an integer >= {minimum}, got {value!r}"
@@ -66,38 +64,43 @@ def _positive_int(where: str, key: str, value: Any, minimum: int = 1) -> int:
     return value
 
 
-def check_preprocess(where: str, task: str, pre: dict[str, Any]) -> None:
-    """Types and ranges of the manifest's ``preprocess`` settings for ``task``."""
-    _positive_int(where, "batch_size", pre.get("batch_size", 256))
-    if task == "sentiment":
-        labels = pre.get("labels")
-        if (
-            not isinstance(labels, list)
-            or len(labels) < 2
-            or not all(isinstance(label, str) and label for label in labels)
-            or len(set(labels)) != len(labels)
-        ):
-            raise CheckpointError(
-                f"{where}: preprocess.labels must list two or more distinct label names, "
-                f"got {labels!r}"
-            )
-        tokenizer = pre.get("tokenizer")
-        if not isinstance(tokenizer, str) or tokenizer not in TOKENIZERS:
-            raise CheckpointError(
-                f"{where}: unknown tokenizer {tokenizer!r}; "
-                f"this lstmlab has {', '.join(sorted(TOKENIZERS))}"
-            )
-        if pre.get("max_len") is not None:
-            _positive_int(where, "max_len", pre["max_len"], minimum=0)
-        if pre.get("truncate", "head") not in TRUNCATE_MODES:
-            raise CheckpointError(
-                f"{where}: preprocess.truncate must be one of {', '.join(TRUNCATE_MODES)}, "
-                f"got {pre.get('truncate')!r}"
-            )
-    if task == "pos":
-        _positive_int(where, "max_word_chars", pre.get("max_word_chars"))
-        if not isinstance(pre.get("lowercase", True), bool):
-            raise CheckpointError(f"{where}: preprocess.lowercase must be true or false")
+def check_preprocess(where: str, codec: Any, pre: dict[str, Any]) -> None:
+    """Types and ranges of the manifest's ``preprocess`` settings: the batch size, then the
+    task's own (its codec's ``check_preprocess``)."""
+    positive_int(where, "batch_size", pre.get("batch_size", 256))
+    own = getattr(codec, "check_preprocess", None)
+    if own is not None:
+        own(where, pre)
+
+
+def check_labels(where: str, labels: Any) -> None:
+    """``preprocess.labels``: two or more distinct label names."""
+    if (
+        not isinstance(labels, list)
+        or len(labels) < 2
+        or not all(isinstance(label, str) and label for label in labels)
+        or len(set(labels)) != len(labels)
+    ):
+        raise CheckpointError(
+            f"{where}: preprocess.labels must list two or more distinct label names, got {labels!r}"
+        )
+
+
+def check_tokenizing(where: str, pre: dict[str, Any]) -> None:
+    """``preprocess.tokenizer``, ``max_len`` and ``truncate``."""
+    tokenizer = pre.get("tokenizer")
+    if not isinstance(tokenizer, str) or tokenizer not in TOKENIZERS:
+        raise CheckpointError(
+            f"{where}: unknown tokenizer {tokenizer!r}; "
+            f"this lstmlab has {', '.join(sorted(TOKENIZERS))}"
+        )
+    if pre.get("max_len") is not None:
+        positive_int(where, "max_len", pre["max_len"], minimum=0)
+    if pre.get("truncate", "head") not in TRUNCATE_MODES:
+        raise CheckpointError(
+            f"{where}: preprocess.truncate must be one of {', '.join(TRUNCATE_MODES)}, "
+            f"got {pre.get('truncate')!r}"
+        )
 
 
 def check_vocabs(where: str, spec: RuntimeTask, state: dict[str, Any]) -> dict[str, Vocab]:
@@ -165,29 +168,28 @@ def check_graph_inputs(where: str, task: str, spec: RuntimeTask, session: Any) -
 
 
 def probe_feeds(
-    task: str, vocabs: dict[str, Vocab], beyond: str | None = None
+    codec: Any, vocabs: dict[str, Vocab], beyond: str | None = None
 ) -> dict[str, np.ndarray]:
     """One batch of two tokens: the largest id of every vocabulary, so an embedding smaller
     than its vocabulary fails now rather than on some later word. ``beyond``: that
     vocabulary's id one past its end instead (which must fail: an embedding has exactly
     one row per word).
 
-    Returns ``ids`` [1, 2], ``lengths`` [1] and, for POS, ``chars`` [1, 2, 2] and
-    ``casing`` [1, 2], int64: the runtime's own feeds for one sentence of two words.
+    Returns ``ids`` [1, 2] and ``lengths`` [1], int64, and the task's other inputs for one
+    text of two tokens (its codec's ``probe_inputs``).
     """
     top = {name: len(vocab) - 1 + (name == beyond) for name, vocab in vocabs.items()}
     ids = np.array([[top["vocab"], 0]], dtype=np.int64)
     feeds = {"ids": ids, "lengths": np.array([2], dtype=np.int64)}
-    if task == "pos":
-        chars = top["chars"]
-        feeds["chars"] = np.array([[[chars, 0], [chars, chars]]], dtype=np.int64)
-        feeds["casing"] = np.array([[max(Casing), 1]], dtype=np.int64)
+    more = getattr(codec, "probe_inputs", None)
+    if more is not None:
+        feeds.update(more(top))
     return feeds
 
 
-def embedded_vocabularies(task: str, input_names: set[str]) -> list[str]:
+def embedded_vocabularies(spec: RuntimeTask, input_names: set[str]) -> list[str]:
     """The vocabularies whose ids the graph looks up in an embedding of their size."""
-    return ["vocab", *(["chars"] if task == "pos" and "chars" in input_names else [])]
+    return [name for name, carried_by in spec.embedded if carried_by in input_names]
 
 
 def check_probe(where: str, spec: RuntimeTask, output: np.ndarray, classes: int) -> None:

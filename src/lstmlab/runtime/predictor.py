@@ -16,7 +16,6 @@ import numpy as np
 from lstmlab.errors import CheckpointError, ConfigError
 from lstmlab.models.viterbi import viterbi
 from lstmlab.runtime.checks import (
-    RUNTIME_TASKS,
     check_crf,
     check_graph_inputs,
     check_preprocess,
@@ -26,6 +25,7 @@ from lstmlab.runtime.checks import (
     embedded_vocabularies,
     first_line,
     probe_feeds,
+    runtime_task,
 )
 from lstmlab.runtime.manifest import read_bundle_file, read_bundle_json, read_manifest, read_state
 from lstmlab.tasks import all_tasks, get_task
@@ -88,7 +88,7 @@ def load_bundle(path: str | Path, threads: int = 0) -> Predictor:
     where, pre = str(path), manifest["preprocess"]
     state = read_state(path, manifest)
     backend = OnnxGraph(path, read_bundle_file(path, manifest, graph), threads)
-    _check(where, spec.name, pre, state, backend)
+    _check(where, spec, pre, state, backend)
     config = _RuntimeConfig(
         spec.name, build_section(spec.data_config, _data(path, manifest), "data")
     )
@@ -118,28 +118,29 @@ class _RuntimeConfig:
         self.data = data
 
 
-def _check(where: str, task: str, pre: dict, state: dict, backend: OnnxGraph) -> None:
+def _check(where: str, task: Any, pre: dict, state: dict, backend: OnnxGraph) -> None:
     """The bundle against its own graph (see :mod:`lstmlab.runtime.checks`), before any text
     is read: a tampered or mixed-up bundle is one line at load."""
-    spec = RUNTIME_TASKS.get(task)
-    if spec is None:  # a task the checks do not describe: its codec reads the bundle
+    codec = task.part("codec")
+    spec = runtime_task(where, codec)
+    if spec is None:  # a codec that does not describe its graph: read without the checks
         return
-    check_preprocess(where, task, pre)
+    check_preprocess(where, codec, pre)
     vocabs = check_vocabs(where, spec, state)
-    check_graph_inputs(where, task, spec, backend.session)
+    check_graph_inputs(where, task.name, spec, backend.session)
     classes = class_count(spec, pre, vocabs)
     check_crf(where, pre.get("crf"), classes)
     try:
-        probe = backend.run(probe_feeds(task, vocabs))
+        probe = backend.run(probe_feeds(codec, vocabs))
     except Exception as error:  # ONNX Runtime's own errors: an index out of range, ...
         raise CheckpointError(
             f"{where}: the graph does not run on the bundle's vocabularies (one larger "
             f"than its embedding?): {first_line(error)}"
         ) from None
     check_probe(where, spec, probe, classes)
-    for name in embedded_vocabularies(task, backend.input_names):
+    for name in embedded_vocabularies(spec, backend.input_names):
         try:
-            backend.run(probe_feeds(task, vocabs, beyond=name))
+            backend.run(probe_feeds(codec, vocabs, beyond=name))
         except Exception:  # out of the embedding's range, as it must be
             continue
         raise CheckpointError(

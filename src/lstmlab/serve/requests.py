@@ -38,7 +38,8 @@ class PredictRequest(TextRequest):
     """The body of ``/predict``."""
 
     evidence: bool = Field(
-        True, description="sentiment: per-word evidence (one forward pass per token); false: faster"
+        True,
+        description="classifiers: per-word evidence (one forward pass per token); false: faster",
     )
 
 

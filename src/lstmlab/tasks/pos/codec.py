@@ -12,8 +12,10 @@ import numpy as np
 
 from lstmlab.data.tokenize import split_words
 from lstmlab.data.vocab import Vocab
-from lstmlab.models.features import casing_class
+from lstmlab.errors import CheckpointError
+from lstmlab.models.features import Casing, casing_class
 from lstmlab.models.viterbi import viterbi
+from lstmlab.runtime.checks import RuntimeTask, positive_int
 from lstmlab.tasks.codec import Encoded, pad_ids
 
 MAX_WORD_CHARS = 24  # longer words keep their first 24 characters for the char encoder
@@ -26,6 +28,31 @@ class SentenceCodec:
         data: the run's ``[data]`` settings (``lowercase``).
         vocabs: ``vocab``, ``chars`` and ``tags``.
     """
+
+    # The graph, for the runtime's checks of a bundle: ids, lengths, chars, casing ->
+    # emissions [B, T, K]; the word and character ids are embedding rows.
+    runtime = RuntimeTask(
+        {"ids": 2, "lengths": 1, "chars": 3, "casing": 2},
+        ("vocab", "chars", "tags"),
+        3,
+        "tags",
+        embedded=(("vocab", "ids"), ("chars", "chars")),
+    )
+
+    @staticmethod
+    def check_preprocess(where: str, pre: dict[str, Any]) -> None:
+        positive_int(where, "max_word_chars", pre.get("max_word_chars"))
+        if not isinstance(pre.get("lowercase", True), bool):
+            raise CheckpointError(f"{where}: preprocess.lowercase must be true or false")
+
+    @staticmethod
+    def probe_inputs(top: dict[str, int]) -> dict[str, np.ndarray]:
+        """``chars`` [1, 2, 2] and ``casing`` [1, 2] of a two-word probe sentence."""
+        chars = top["chars"]
+        return {
+            "chars": np.array([[[chars, 0], [chars, chars]]], dtype=np.int64),
+            "casing": np.array([[max(Casing), 1]], dtype=np.int64),
+        }
 
     def __init__(self, data: Any, vocabs: dict[str, Any]) -> None:
         self.vocab = Vocab.from_dict(vocabs["vocab"])

@@ -10,6 +10,7 @@ from lstmlab.data.review_files import LABEL_NAMES
 from lstmlab.data.tokenize import get_tokenizer
 from lstmlab.data.truncation import truncate
 from lstmlab.data.vocab import Vocab
+from lstmlab.runtime.checks import RuntimeTask, check_labels, check_tokenizing
 from lstmlab.tasks.codec import Encoded, pad_ids, softmax
 
 
@@ -20,6 +21,14 @@ class ReviewCodec:
         data: the run's ``[data]`` settings (``tokenizer``, ``max_len``, ``truncate``).
         vocabs: the run's vocabularies (``vocab``).
     """
+
+    # The graph, for the runtime's checks of a bundle: ids [B, T], lengths [B] -> [B, C].
+    runtime = RuntimeTask({"ids": 2, "lengths": 1}, ("vocab",), 2, "labels")
+
+    @staticmethod
+    def check_preprocess(where: str, pre: dict[str, Any]) -> None:
+        check_labels(where, pre.get("labels"))
+        check_tokenizing(where, pre)
 
     def __init__(self, data: Any, vocabs: dict[str, Any]) -> None:
         self.vocab = Vocab.from_dict(vocabs["vocab"])
