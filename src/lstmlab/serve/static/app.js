@@ -131,6 +131,25 @@ function renderTags(answer, panel) {
   panel.append(table);
   panel.append(el("p", { class: "muted" }, "* unseen in training: the tagger only had its " +
     "characters and casing to go on."));
+  if (answer.spans) renderSpans(answer, panel);
+}
+
+// The spans a tagger reads from its tags (entities, chunks), highlighted in the sentence.
+function renderSpans(answer, panel) {
+  const line = el("div", { id: "spans", class: "spans" });
+  let t = 0;
+  for (const span of answer.spans) {
+    for (; t < span.start; t++) line.append(answer.tokens[t], " ");
+    const mark = el("mark", { class: "span", "data-type": span.type, title: span.type },
+      answer.tokens.slice(span.start, span.end).join(" "));
+    mark.append(el("sub", {}, span.type));
+    line.append(mark, " ");
+    t = span.end;
+  }
+  for (; t < answer.tokens.length; t++) line.append(answer.tokens[t], " ");
+  panel.append(line);
+  panel.append(el("p", { class: "muted" },
+    `${answer.spans.length} span(s), read from the tags as conlleval reads them.`));
 }
 
 function renderNextWords(answer, panel) {
