@@ -104,12 +104,13 @@ def check_tokenizing(where: str, pre: dict[str, Any]) -> None:
 
 
 def check_vocabs(where: str, spec: RuntimeTask, state: dict[str, Any]) -> dict[str, Vocab]:
-    """The task's vocabularies, each checked to be one."""
+    """The vocabularies the task's graph needs, each checked to be one."""
     vocabs = {}
     for name in spec.states:
         if name not in state:
             raise CheckpointError(f"{where} has no {name!r} vocabulary (its {name}.json)")
-    for name, value in state.items():
+    for name in spec.states:  # other state files are the task's own (its codec reads them)
+        value = state[name]
         try:
             vocabs[name] = Vocab.from_dict(value)
         except DataError as error:
