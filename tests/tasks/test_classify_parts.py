@@ -57,7 +57,7 @@ def test_multi_label_scores_equal_scikit_learns(data, num_classes, n):
 def test_codec_targets_answers_and_thresholds():
     vocabs = {
         "vocab": {"tokens": ["<pad>", "<unk>", "soup"]},
-        "labels": {"tokens": ["a", "b", "c"]},
+        "classes": {"tokens": ["a", "b", "c"]},
     }
     single = TextCodec(ClassifyData(train_file="x"), vocabs)
     assert single.encode("Soup soup!").features["ids"] == [2, 2, 1]

@@ -53,3 +53,24 @@ def test_sentiment_subsets(tmp_path, capsys):
         },
     )
     assert "data: train 20, validation 4, test 9," in capsys.readouterr().out
+
+
+def test_a_subset_leaves_out_test_sentences_with_tags_it_never_saw(tmp_path, capsys):
+    from lstmlab.errors import DataError
+
+    train = write_tagged(tmp_path / "train.txt", tagged_sentences(40, 3))
+    test = write_tagged(
+        tmp_path / "test.txt", [[("Hi", "UH"), (".", ".")], *tagged_sentences(5, 4)]
+    )
+    settings = {
+        "data.train_file": str(train),
+        "data.test_file": str(test),
+        "train.epochs": 1,
+        "train.threads": 1,
+        "model.hidden_size": 8,
+        "model.char_encoder": "none",
+    }
+    with pytest.raises(DataError, match="tags never seen in training: UH"):
+        lstmlab.train("tagger", out=tmp_path / "full", **settings)
+    lstmlab.train("tagger", out=tmp_path / "subset", **{**settings, "data.max_train": 30})
+    assert "test 5," in capsys.readouterr().out

@@ -14,6 +14,8 @@ import numpy as np
 from lstmlab.data.tokenize import get_tokenizer
 from lstmlab.data.truncation import truncate
 from lstmlab.data.vocab import Vocab
+from lstmlab.errors import CheckpointError
+from lstmlab.runtime.checks import RuntimeTask, check_tokenizing
 from lstmlab.tasks.codec import Encoded, pad_ids, softmax
 
 
@@ -29,13 +31,28 @@ class TextCodec:
     Args:
         data: the run's ``[data]`` settings (``tokenizer``, ``max_len``, ``truncate``,
             ``multi_label``, ``threshold``).
-        vocabs: ``vocab`` (the words) and ``labels`` (``{"tokens": [...]}``, the classes
-            in id order).
+        vocabs: ``vocab`` (the words) and ``classes`` (``{"tokens": [...]}``, the class
+            names in id order).
     """
+
+    # The graph, for the runtime's checks of a bundle: ids [B, T], lengths [B] -> [B, C],
+    # one score per class (the ``classes`` vocabulary's tokens).
+    runtime = RuntimeTask({"ids": 2, "lengths": 1}, ("vocab", "classes"), 2, "classes")
+
+    @staticmethod
+    def check_preprocess(where: str, pre: dict[str, Any]) -> None:
+        check_tokenizing(where, pre)
+        if not isinstance(pre.get("multi_label", False), bool):
+            raise CheckpointError(f"{where}: preprocess.multi_label must be true or false")
+        threshold = pre.get("threshold", 0.5)
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+            raise CheckpointError(f"{where}: preprocess.threshold must be a number")
+        if not 0 < threshold < 1:
+            raise CheckpointError(f"{where}: preprocess.threshold must be in (0, 1)")
 
     def __init__(self, data: Any, vocabs: dict[str, Any]) -> None:
         self.vocab = Vocab.from_dict(vocabs["vocab"])
-        self.labels: list[str] = list(vocabs["labels"]["tokens"])
+        self.labels: list[str] = list(vocabs["classes"]["tokens"])
         self.tokenize = get_tokenizer(data.tokenizer)
         self.max_len = data.max_len or None
         self.truncate_mode = data.truncate

@@ -118,7 +118,7 @@ class ClassifyTraining(TaskTraining):
         vocab = Vocab.build(
             [tokenize(e.text) for e in train], min_freq=cfg.min_freq, max_size=cfg.max_size or None
         )
-        vocabs = {"vocab": vocab.to_dict(), "labels": {"tokens": labels}}
+        vocabs = {"vocab": vocab.to_dict(), "classes": {"tokens": labels}}
         codec = TextCodec(cfg, vocabs)
         counts = label_counts(train)
         return Prepared(
@@ -139,7 +139,7 @@ class ClassifyTraining(TaskTraining):
         )
 
     def build_model(self, config: RunConfig, vocabs: dict[str, Any]) -> SentimentClassifier:
-        self.num_classes = len(vocabs["labels"]["tokens"])
+        self.num_classes = len(vocabs["classes"]["tokens"])
         self.multi_label = bool(config.data.multi_label)
         self.threshold = float(config.data.threshold)
         model = SentimentClassifier.from_config(
@@ -205,7 +205,7 @@ class ClassifyTraining(TaskTraining):
     ) -> dict[str, Any]:
         """Per-class precision/recall/F1 and the n x n confusion matrix (``confusion.png``);
         multi-label: per-label scores, micro/macro-F1 and subset accuracy."""
-        labels = list(vocabs["labels"]["tokens"])
+        labels = list(vocabs["classes"]["tokens"])
         if not examples:
             return {"labels": labels}
         probabilities = np.stack(outputs)

@@ -13,13 +13,19 @@ from lstmlab.tasks.pos.codec import SentenceCodec
 from lstmlab.training.spans import spans
 
 
+def scheme_of(vocabs: dict[str, Any]) -> str | None:
+    """A run's span scheme, which its tag vocabulary's state carries (None: no spans)."""
+    return vocabs["tags"].get("scheme")
+
+
 class TaggerCodec(SentenceCodec):
-    """A tagging run's vocabularies and its span scheme (``vocabs["scheme"]``: ``iob1``,
+    """A tagging run's vocabularies and its span scheme (kept in the tag vocabulary's state,
+    ``vocabs["tags"]["scheme"]``: ``iob1``,
     ``iob2``, ``bioes``, or None for tags without spans)."""
 
     def __init__(self, data: Any, vocabs: dict[str, Any]) -> None:
         super().__init__(data, vocabs)
-        self.scheme: str | None = vocabs.get("scheme")
+        self.scheme: str | None = scheme_of(vocabs)
 
     def spans(self, words: list[str], tags: list[str], text: str | None = None) -> list[dict]:
         """The spans of one tagged sentence: ``type``, token ``start`` and ``end`` (exclusive),

@@ -27,7 +27,7 @@ from lstmlab.models.crf import CRF
 from lstmlab.models.tagger import SequenceTagger, SequenceTaggerConfig
 from lstmlab.tasks.base import Example, Prepared, StepResult
 from lstmlab.tasks.pos.training import PosTraining, tagged_examples, tagging_report
-from lstmlab.tasks.tagger.codec import TaggerCodec
+from lstmlab.tasks.tagger.codec import TaggerCodec, scheme_of
 from lstmlab.tasks.tagger.config import TaggerData
 from lstmlab.training.config import RunConfig
 from lstmlab.training.spans import (
@@ -130,11 +130,18 @@ class TaggerTraining(PosTraining):
         vocab = Vocab.build([words], min_freq=cfg.min_freq)
         chars = Vocab.build([list(w) for s in train for w in s.words])
         tags = Vocab.build([s.tags for s in train], specials=())
+        left_out = 0
+        if cfg.max_train:  # a quick subset may miss a rare tag: sentences with it are left out
+            known = set(tags.tokens)
+            kept = [[s for s in split if set(s.tags) <= known] for split in (valid, test)]
+            left_out = len(valid) + len(test) - sum(map(len, kept))
+            valid, test = kept
+        # The tag vocabulary carries the span scheme (every vocabulary is one: the runtime
+        # checks that; a vocabulary's state may hold more than its tokens).
         vocabs = {
             "vocab": vocab.to_dict(),
             "chars": chars.to_dict(),
-            "tags": tags.to_dict(),
-            "scheme": scheme,
+            "tags": {**tags.to_dict(), "scheme": scheme},
         }
         codec = TaggerCodec(cfg, vocabs)
         info = {
@@ -145,6 +152,8 @@ class TaggerTraining(PosTraining):
             "tags": len(tags),
             "span scheme": scheme or "none (token tags only)",
         }
+        if left_out:
+            info["left out (tags not in the training subset)"] = left_out
         if rewritten:
             info["gold sequences rewritten to valid " + str(scheme)] = rewritten
         return Prepared(
@@ -158,7 +167,7 @@ class TaggerTraining(PosTraining):
     def build_model(self, config: RunConfig, vocabs: dict[str, Any]) -> SequenceTagger:
         model = super().build_model(config, vocabs)
         self.tag_names = list(vocabs["tags"]["tokens"])
-        self.scheme = vocabs.get("scheme")
+        self.scheme = scheme_of(vocabs)
         if constrained(config, self.scheme):
             model.crf = CRF(len(self.tag_names), allowed_transitions(self.tag_names, self.scheme))
         return model
@@ -200,7 +209,7 @@ class TaggerTraining(PosTraining):
         if not examples:
             return {}
         report = tagging_report(examples, outputs, vocabs, run_dir)
-        scheme = vocabs.get("scheme")
+        scheme = scheme_of(vocabs)
         report["scheme"] = scheme
         if scheme is not None:
             names = list(vocabs["tags"]["tokens"])
@@ -215,7 +224,7 @@ class TaggerTraining(PosTraining):
     ) -> list[Example]:
         """Examples from a tagged file, read with the run's column and scheme."""
         sentences = read_file(path, config.data)
-        scheme = vocabs.get("scheme")
+        scheme = scheme_of(vocabs)
         if constrained(config, scheme):
             keep_to_scheme(sentences, scheme)
         return tagged_examples(TaggerCodec(config.data, vocabs), sentences, str(path))
