@@ -198,15 +198,15 @@ def test_two_processes_train_like_one_on_the_same_global_batches(tmp_path, corpu
 # Rank 0 is asked to stop (as by Ctrl-C) after the third step of the first epoch.
 STOPPED_MID_EPOCH = textwrap.dedent("""
     import functools, sys
-    import lstmlab.cli.train
+    import lstmlab.training.runner
     from lstmlab.cli.main import main
 
     def stop(trainer):
         if trainer.ctx.rank == 0 and trainer.progress.batches_done == 3:
             trainer.stop_requested = True
 
-    lstmlab.cli.train.train_run = functools.partial(lstmlab.cli.train.train_run,
-                                                    trainer_hook=stop)
+    lstmlab.training.runner.train_run = functools.partial(lstmlab.training.runner.train_run,
+                                                          trainer_hook=stop)
     raise SystemExit(main(sys.argv[1:]))
 """)
 
@@ -238,15 +238,15 @@ def test_a_run_stopped_mid_epoch_under_torchrun_resumes_in_one_process(tmp_path,
 # Rank 1 dies (SIGKILL) after its second step.
 KILLED_RANK = textwrap.dedent("""
     import functools, os, signal, sys
-    import lstmlab.cli.train
+    import lstmlab.training.runner
     from lstmlab.cli.main import main
 
     def die(trainer):
         if trainer.ctx.rank == 1 and trainer.progress.batches_done == 2:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    lstmlab.cli.train.train_run = functools.partial(lstmlab.cli.train.train_run,
-                                                    trainer_hook=die)
+    lstmlab.training.runner.train_run = functools.partial(lstmlab.training.runner.train_run,
+                                                          trainer_hook=die)
     raise SystemExit(main(sys.argv[1:]))
 """)
 
