@@ -41,25 +41,10 @@ def client(app):
 
 
 @pytest.fixture(scope="module")
-def server(app):
-    """The app on a loopback port (as the conftest's live server, for these runs)."""
-    import threading
-    import time
-
-    import uvicorn
-
-    from conftest import free_port
-
-    port = free_port()
-    served = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not served.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    served.should_exit = True
-    thread.join(timeout=10)
+def server(app, serve_app):
+    """The app of these runs on a loopback port, as the conftest's live server."""
+    with serve_app(app) as url:
+        yield url
 
 
 def test_n_class_probabilities(client):
