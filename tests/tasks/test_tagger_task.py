@@ -135,3 +135,19 @@ def test_export_and_runtime_equal_pytorch_with_the_constraints(tmp_path):
     assert bundle.spans("we met Ada in Gent .") == trained.spans("we met Ada in Gent .")
     for pairs in bundle.tag(queries):  # one epoch: only the constraints keep these valid
         assert is_valid([t for _, t in pairs], "iob2")
+
+
+def test_gold_tags_never_seen_in_training_are_scored_as_missed_spans(tmp_path):
+    # CoNLL-2000's I-PRT may fall only in the held-out part: the run must not refuse it.
+    rows = sentences(80, 6)
+    held_out = sentences(20, 7)
+    held_out.append((["we", "met", "Acme", "Corp", "."], ["O", "O", "B-ORG", "I-ORG", "O"]))
+    result = lstmlab.train(
+        "tagger", out=tmp_path / "run", train=rows, test=held_out, **{**TINY, "model.use_crf": True}
+    )
+    spans = result["spans"]
+    assert spans["per_type"]["ORG"]["gold"] == 1  # its name read, its span counted ...
+    assert spans["per_type"]["ORG"]["recall"] == 0.0  # ... and missed: the model cannot say it
+    assert spans["gold"] == spans["per_type"]["PER"]["gold"] + spans["per_type"]["LOC"]["gold"] + 1
+    assert result["unseen_tag_tokens"] == 2
+    assert result["token_accuracy"] < 1.0

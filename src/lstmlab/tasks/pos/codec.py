@@ -60,6 +60,9 @@ class SentenceCodec:
         self.tags = Vocab.from_dict(vocabs["tags"])
         self.lowercase = bool(getattr(data, "lowercase", True))
         self.max_word_chars = MAX_WORD_CHARS
+        # Gold tags met in validation, test or a gold file but never in training, in the
+        # order met: each gets its own id past the tag set, so it can still be scored.
+        self.unseen_tags: list[str] = []
 
     def normalise(self, word: str) -> str:
         """The word as the word vocabulary spells it."""
@@ -90,9 +93,23 @@ class SentenceCodec:
         )
 
     def tag_ids(self, tags: list[str]) -> list[int]:
-        """Tag ids; a tag never seen in training gets the id just past the tag set."""
-        unseen = len(self.tags)
-        return [self.tags.index(t) if t in self.tags else unseen for t in tags]
+        """Tag ids; a tag never seen in training gets an id past the tag set, one per such
+        tag (``len(tags) + its place in unseen_tags``): the model never predicts it, so each
+        such token is an error, and span metrics still read its name."""
+        ids = []
+        for tag in tags:
+            if tag in self.tags:
+                ids.append(self.tags.index(tag))
+                continue
+            if tag not in self.unseen_tags:
+                self.unseen_tags.append(tag)
+            ids.append(len(self.tags) + self.unseen_tags.index(tag))
+        return ids
+
+    @property
+    def gold_names(self) -> list[str]:
+        """Every tag id's name: the tag set, then the unseen gold tags met so far."""
+        return [*self.tags.tokens, *self.unseen_tags]
 
     def pad(self, items: list[Encoded]) -> dict[str, np.ndarray]:
         """``ids`` [B, T], ``lengths`` [B], ``chars`` [B, T, C], ``casing`` [B, T]: as the

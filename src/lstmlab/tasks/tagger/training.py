@@ -26,7 +26,12 @@ from lstmlab.errors import DataError
 from lstmlab.models.crf import CRF
 from lstmlab.models.tagger import SequenceTagger, SequenceTaggerConfig
 from lstmlab.tasks.base import Example, Prepared, StepResult
-from lstmlab.tasks.pos.training import PosTraining, tagged_examples, tagging_report
+from lstmlab.tasks.pos.training import (
+    PosTraining,
+    tagged_examples,
+    tagging_report,
+    unseen_tag_info,
+)
 from lstmlab.tasks.tagger.codec import TaggerCodec, scheme_of
 from lstmlab.tasks.tagger.config import TaggerData
 from lstmlab.training.config import RunConfig
@@ -112,6 +117,13 @@ class TaggerTraining(PosTraining):
         super().__init__(spec)
         self.tag_names: list[str] = []  # set by build_model: spans are read from tag names
         self.scheme: str | None = None
+        # The codec that encoded the gold tags: its gold_names also name tags never seen in
+        # training, which validation, test or a gold file may hold (scored as errors).
+        self.codec: TaggerCodec | None = None
+
+    def gold_names(self) -> list[str]:
+        """Every gold tag id's name (the tag set, then unseen gold tags)."""
+        return self.codec.gold_names if self.codec is not None else self.tag_names
 
     @property
     def select(self) -> str:  # type: ignore[override]
@@ -130,12 +142,6 @@ class TaggerTraining(PosTraining):
         vocab = Vocab.build([words], min_freq=cfg.min_freq)
         chars = Vocab.build([list(w) for s in train for w in s.words])
         tags = Vocab.build([s.tags for s in train], specials=())
-        left_out = 0
-        if cfg.max_train:  # a quick subset may miss a rare tag: sentences with it are left out
-            known = set(tags.tokens)
-            kept = [[s for s in split if set(s.tags) <= known] for split in (valid, test)]
-            left_out = len(valid) + len(test) - sum(map(len, kept))
-            valid, test = kept
         # The tag vocabulary carries the span scheme (every vocabulary is one: the runtime
         # checks that; a vocabulary's state may hold more than its tokens).
         vocabs = {
@@ -144,6 +150,12 @@ class TaggerTraining(PosTraining):
             "tags": {**tags.to_dict(), "scheme": scheme},
         }
         codec = TaggerCodec(cfg, vocabs)
+        self.codec = codec
+        examples = {
+            "train": tagged_examples(codec, train, "the training data"),
+            "val": tagged_examples(codec, valid, "the validation data", allow_unseen=True),
+            "test": tagged_examples(codec, test, "the test data", allow_unseen=True),
+        }
         info = {
             "train sentences": len(train),
             "validation": len(valid),
@@ -152,17 +164,10 @@ class TaggerTraining(PosTraining):
             "tags": len(tags),
             "span scheme": scheme or "none (token tags only)",
         }
-        if left_out:
-            info["left out (tags not in the training subset)"] = left_out
+        info.update(unseen_tag_info(valid, test, codec))
         if rewritten:
             info["gold sequences rewritten to valid " + str(scheme)] = rewritten
-        return Prepared(
-            train=tagged_examples(codec, train, "the training data"),
-            val=tagged_examples(codec, valid, "the validation data"),
-            test=tagged_examples(codec, test, "the test data"),
-            vocabs=vocabs,
-            info=info,
-        )
+        return Prepared(**examples, vocabs=vocabs, info=info)
 
     def build_model(self, config: RunConfig, vocabs: dict[str, Any]) -> SequenceTagger:
         model = super().build_model(config, vocabs)
@@ -176,9 +181,9 @@ class TaggerTraining(PosTraining):
         result = super().step(model, batch)
         if result.outputs is not None and self.scheme is not None:
             counts = SpanCounts()
-            gold_rows = batch["tags"].cpu()
+            gold_rows, names = batch["tags"].cpu(), self.gold_names()
             for row, predicted in zip(gold_rows, result.outputs, strict=True):
-                gold = [self.tag_names[t] for t in row[: len(predicted)].tolist()]
+                gold = [names[t] for t in row[: len(predicted)].tolist()]
                 counts.add(gold, [self.tag_names[t] for t in predicted])
             for name in ("gold", "predicted", "correct"):
                 result.counts[f"span_{name}"] = float(sum(getattr(counts, name).values()))
@@ -212,7 +217,7 @@ class TaggerTraining(PosTraining):
         scheme = scheme_of(vocabs)
         report["scheme"] = scheme
         if scheme is not None:
-            names = list(vocabs["tags"]["tokens"])
+            names = self.gold_names() if self.codec is not None else vocabs["tags"]["tokens"]
             counts = SpanCounts()
             for item, predicted in zip(examples, outputs, strict=True):
                 counts.add([names[t] for t in item["tags"].tolist()], [names[t] for t in predicted])
@@ -227,7 +232,8 @@ class TaggerTraining(PosTraining):
         scheme = scheme_of(vocabs)
         if constrained(config, scheme):
             keep_to_scheme(sentences, scheme)
-        return tagged_examples(TaggerCodec(config.data, vocabs), sentences, str(path))
+        self.codec = TaggerCodec(config.data, vocabs)
+        return tagged_examples(self.codec, sentences, str(path), allow_unseen=True)
 
     def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
         lines = []
