@@ -71,6 +71,8 @@ def test_span_f1_of_a_constrained_crf_from_files(tmp_path):
     assert set(result["spans"]["per_type"]) == {"PER", "LOC"}
     history = result.history
     assert "val_span_f1" in history[-1]
+    # A CRF's training accuracy would be the emissions' argmax, not its prediction: absent.
+    assert "train_acc" not in history[-1] and "val_acc" in history[-1]
     tagger = lstmlab.load(tmp_path / "run")
     assert tagger.model.crf.constrained
     found = tagger.spans("we met Kim Sang in Amsterdam .")

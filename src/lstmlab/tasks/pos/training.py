@@ -55,15 +55,20 @@ class PosTraining(TaskTraining):
             )
         else:
             loss_sum = emissions.new_zeros(())
-        # While training, per-token argmax is a cheap stand-in for Viterbi decoding; the
-        # evaluation decodes as the tagger predicts (Viterbi with a CRF).
+        counts = {"units": int(mask.sum())}
+        if model.training and getattr(model, "crf", None) is not None:
+            # A CRF's emissions alone are not its prediction, and Viterbi on every training
+            # batch costs as much again: training accuracy is left out, not faked.
+            return StepResult(loss_sum, counts, None)
+        # Without a CRF, per-token argmax is the prediction; the evaluation decodes as the
+        # tagger predicts (Viterbi with a CRF).
         predicted = emissions.argmax(-1) if model.training else model.decode(emissions, mask)
-        correct = int((predicted == tags)[mask].sum())
+        counts["correct"] = int((predicted == tags)[mask].sum())
         outputs = None
         if not model.training:
             lengths = batch["lengths"].tolist()
             outputs = [row[:n].tolist() for row, n in zip(predicted.cpu(), lengths, strict=True)]
-        return StepResult(loss_sum, {"units": int(mask.sum()), "correct": correct}, outputs)
+        return StepResult(loss_sum, counts, outputs)
 
     def prepare(self, config: RunConfig, data_dir: str | None) -> Prepared:
         cfg: PosData = config.data
