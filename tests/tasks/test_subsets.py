@@ -55,9 +55,7 @@ def test_sentiment_subsets(tmp_path, capsys):
     assert "data: train 20, validation 4, test 9," in capsys.readouterr().out
 
 
-def test_a_subset_leaves_out_test_sentences_with_tags_it_never_saw(tmp_path, capsys):
-    from lstmlab.errors import DataError
-
+def test_test_tags_a_run_never_saw_are_scored_as_errors_not_refused(tmp_path, capsys):
     train = write_tagged(tmp_path / "train.txt", tagged_sentences(40, 3))
     test = write_tagged(
         tmp_path / "test.txt", [[("Hi", "UH"), (".", ".")], *tagged_sentences(5, 4)]
@@ -70,7 +68,9 @@ def test_a_subset_leaves_out_test_sentences_with_tags_it_never_saw(tmp_path, cap
         "model.hidden_size": 8,
         "model.char_encoder": "none",
     }
-    with pytest.raises(DataError, match="tags never seen in training: UH"):
-        lstmlab.train("tagger", out=tmp_path / "full", **settings)
-    lstmlab.train("tagger", out=tmp_path / "subset", **{**settings, "data.max_train": 30})
-    assert "test 5," in capsys.readouterr().out
+    for name, extra in (("full", {}), ("subset", {"data.max_train": 30})):
+        result = lstmlab.train("tagger", out=tmp_path / name, **settings, **extra)
+        out = capsys.readouterr().out
+        assert "test 6," in out  # no sentence left out
+        assert "tags never seen in training (scored as errors) UH (1 token)" in out
+        assert result["unseen_tag_tokens"] == 1 and result["unseen_tag_sentences"] == 1

@@ -141,15 +141,7 @@ class PosTraining(TaskTraining):
         """
         codec = SentenceCodec(config.data, vocabs)
         sentences = read_user_file(path, config.data)
-        known = set(codec.tags.tokens)
-        unseen = Counter(t for s in sentences for t in s.tags if t not in known)
-        if unseen:
-            names = ", ".join(f"{tag} ({n:,})" for tag, n in unseen.most_common(5))
-            print(
-                f"lstmlab: note: {path} has tags never seen in training: {names}; those "
-                f"{sum(unseen.values()):,} tokens are scored as errors",
-                file=sys.stderr,
-            )
+        note_unseen_tags(path, sentences, codec)
         return tagged_examples(codec, sentences, str(path), allow_unseen=True)
 
     def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
@@ -192,6 +184,19 @@ def tagged_examples(
     return [example(codec, s) for s in sentences]
 
 
+def note_unseen_tags(path: Path, sentences: list[TaggedSentence], codec: SentenceCodec) -> None:
+    """Say in one line (stderr) which gold tags of ``path`` training never showed."""
+    known = set(codec.tags.tokens)
+    unseen = Counter(t for s in sentences for t in s.tags if t not in known)
+    if unseen:
+        names = ", ".join(f"{tag} ({n:,})" for tag, n in unseen.most_common(5))
+        print(
+            f"lstmlab: note: {path} has tags never seen in training: {names}; those "
+            f"{sum(unseen.values()):,} tokens are scored as errors",
+            file=sys.stderr,
+        )
+
+
 def unseen_tag_info(
     valid: list[TaggedSentence], test: list[TaggedSentence], codec: SentenceCodec
 ) -> dict[str, str]:
@@ -203,7 +208,10 @@ def unseen_tag_info(
     unseen = set(codec.unseen_tags)
     tokens = sum(t in unseen for s in (*valid, *test) for t in s.tags)
     names = ", ".join(codec.unseen_tags[:5])
-    return {"tags never seen in training (scored as errors)": f"{names}: {tokens:,} tokens"}
+    return {
+        "tags never seen in training (scored as errors)": f"{names} ({tokens:,} "
+        + ("token)" if tokens == 1 else "tokens)")
+    }
 
 
 def example(codec: SentenceCodec, sentence: TaggedSentence | list[str]) -> Example:

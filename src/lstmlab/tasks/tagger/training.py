@@ -28,6 +28,7 @@ from lstmlab.models.tagger import SequenceTagger, SequenceTaggerConfig
 from lstmlab.tasks.base import Example, Prepared, StepResult
 from lstmlab.tasks.pos.training import (
     PosTraining,
+    note_unseen_tags,
     tagged_examples,
     tagging_report,
     unseen_tag_info,
@@ -233,6 +234,7 @@ class TaggerTraining(PosTraining):
         if constrained(config, scheme):
             keep_to_scheme(sentences, scheme)
         self.codec = TaggerCodec(config.data, vocabs)
+        note_unseen_tags(path, sentences, self.codec)
         return tagged_examples(self.codec, sentences, str(path), allow_unseen=True)
 
     def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
