@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from lstmlab.models.classifier import TextClassifier
 from lstmlab.models.inputs import check_ids_and_lengths
-from lstmlab.models.sentiment import SentimentClassifier
 from lstmlab.models.tagger import SequenceTagger
 from lstmlab.nn import LSTM
 
@@ -27,9 +27,7 @@ def padded(batch: int, length: int, seed: int) -> tuple[torch.Tensor, torch.Tens
 @pytest.mark.parametrize("pooling", ["last", "concat", "lab"])
 def test_torch_export_sentiment_classifier(pooling):
     torch.manual_seed(0)
-    model = SentimentClassifier(
-        30, embedding_dim=6, hidden_size=5, num_layers=2, pooling=pooling
-    ).eval()
+    model = TextClassifier(30, embedding_dim=6, hidden_size=5, num_layers=2, pooling=pooling).eval()
     batch = torch.export.Dim("batch", min=1)
     program = torch.export.export(model, padded(3, 8, 0), dynamic_shapes=({0: batch}, {0: batch}))
     ids, lengths = padded(7, 8, 1)  # another batch size and other lengths

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from lstmlab.models.backend import make_rnn, run_lstm
-from lstmlab.models.sentiment import SentimentClassifier
+from lstmlab.models.classifier import TextClassifier
 from lstmlab.models.tagger import SequenceTagger
 from lstmlab.nn import LSTM
 
@@ -40,9 +40,7 @@ def test_every_cell_gives_the_same_shapes(cell: str, num_layers: int) -> None:
 def test_a_gru_classifier_and_tagger_train_a_step(pooling: str) -> None:
     torch.manual_seed(0)
     ids, lengths = torch.randint(1, 20, (4, 7)), torch.tensor([7, 2, 5, 3])
-    classifier = SentimentClassifier(
-        20, 2, hidden_size=6, num_layers=2, pooling=pooling, cell="gru"
-    )
+    classifier = TextClassifier(20, 2, hidden_size=6, num_layers=2, pooling=pooling, cell="gru")
     logits = classifier(ids, lengths)
     assert logits.shape == (4, 2)
     tagger = SequenceTagger(20, 5, hidden_size=6, cell="gru")
@@ -65,9 +63,7 @@ def test_transparent_cell_equals_the_torch_cell_with_the_same_weights(model_cls:
 
     def make(cell: str) -> torch.nn.Module:
         if model_cls == "classifier":
-            return SentimentClassifier(
-                20, 2, hidden_size=6, num_layers=2, pooling="concat", cell=cell
-            )
+            return TextClassifier(20, 2, hidden_size=6, num_layers=2, pooling="concat", cell=cell)
         return SequenceTagger(20, 5, hidden_size=6, num_layers=2, cell=cell)
 
     torch_model, lab_model = make("lstm").double().eval(), make("lstmlab").double().eval()

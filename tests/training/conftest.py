@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from lstmlab.models.sentiment import SentimentClassifierConfig
+from lstmlab.models.classifier import TextClassifierConfig
 from lstmlab.tasks import get_task
 from lstmlab.tasks.base import TaskTraining
 from lstmlab.tasks.sentiment.config import SentimentData
@@ -46,7 +46,7 @@ def tiny_config() -> RunConfig:
     return RunConfig(
         task="sentiment",
         data=SentimentData(),
-        model=SentimentClassifierConfig(),
+        model=TextClassifierConfig(),
         train=TrainConfig(epochs=3, batch_size=8, lr=0.01, seed=3),
     )
 

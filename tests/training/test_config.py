@@ -1,7 +1,7 @@
 import pytest
 
 from lstmlab.errors import ConfigError
-from lstmlab.models.sentiment import SentimentClassifierConfig
+from lstmlab.models.classifier import TextClassifierConfig
 from lstmlab.models.tagger import SequenceTaggerConfig
 from lstmlab.tasks import get_task
 from lstmlab.tasks.pos.config import PosData
@@ -9,7 +9,7 @@ from lstmlab.tasks.sentiment.config import SentimentData
 from lstmlab.training.config import parse_override, preset_names, resolve_config
 
 TASKS = {
-    "sentiment": (SentimentData, SentimentClassifierConfig),
+    "sentiment": (SentimentData, TextClassifierConfig),
     "pos": (PosData, SequenceTaggerConfig),
 }
 

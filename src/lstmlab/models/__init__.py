@@ -1,6 +1,6 @@
 """lstmlab.models: the task models. They take tensors only (no dependency on lstmlab.data).
 
-- :mod:`~lstmlab.models.sentiment`     SentimentClassifier (IMDb), with padding-safe poolings
+- :mod:`~lstmlab.models.classifier`     TextClassifier (IMDb), with padding-safe poolings
 - :mod:`~lstmlab.models.tagger`        SequenceTagger (POS), softmax or CRF head
 - :mod:`~lstmlab.models.crf`           linear-chain CRF: likelihood, log-partition, Viterbi
 - :mod:`~lstmlab.models.char_encoder`  char-CNN / char-BiLSTM word features

@@ -10,8 +10,8 @@ smaller projections. On a CPU with a 30,000-word vocabulary it was about 4x fast
 than a full softmax at hidden size 512. ``softmax = "full"`` is a plain linear layer,
 whose weight is the input embedding when ``tie_weights`` (Press & Wolf 2017).
 
-The embedding and LSTM carry the same names as :class:`~lstmlab.models.sentiment.
-SentimentClassifier`'s (``embedding``, ``lstm``), so a classifier can start from them.
+The embedding and LSTM carry the same names as :class:`~lstmlab.models.classifier.
+TextClassifier`'s (``embedding``, ``lstm``), so a classifier can start from them.
 
 Truncated BPTT: ``forward(ids, reset=...)`` carries the final state from one call to the
 next (detached, so gradients stop at the batch boundary), starting from zeros in the rows

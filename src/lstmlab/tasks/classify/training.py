@@ -3,7 +3,7 @@ multi-label); one unit = one text.
 
 Examples are ``{"ids": LongTensor[T], "label": int}`` (single-label) or ``{"ids",
 "targets": FloatTensor[C]}`` (multi-label 0/1 rows); the model is
-:class:`lstmlab.models.sentiment.SentimentClassifier` with one output per class.
+:class:`lstmlab.models.classifier.TextClassifier` with one output per class.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from lstmlab.data.tokenize import get_tokenizer
 from lstmlab.data.trec import read_trec
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import DataError
-from lstmlab.models.sentiment import SentimentClassifier, SentimentClassifierConfig
+from lstmlab.models.classifier import TextClassifier, TextClassifierConfig
 from lstmlab.tasks.base import Example, Prepared, StepResult, TaskTraining
 from lstmlab.tasks.classify.codec import TextCodec
 from lstmlab.tasks.classify.config import ClassifyData
@@ -80,7 +80,7 @@ def read_splits(
 class ClassifyTraining(TaskTraining):
     """Classification of texts into the training data's classes (or labels)."""
 
-    model_config = SentimentClassifierConfig
+    model_config = TextClassifierConfig
 
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
@@ -138,11 +138,11 @@ class ClassifyTraining(TaskTraining):
             },
         )
 
-    def build_model(self, config: RunConfig, vocabs: dict[str, Any]) -> SentimentClassifier:
+    def build_model(self, config: RunConfig, vocabs: dict[str, Any]) -> TextClassifier:
         self.num_classes = len(vocabs["classes"]["tokens"])
         self.multi_label = bool(config.data.multi_label)
         self.threshold = float(config.data.threshold)
-        model = SentimentClassifier.from_config(
+        model = TextClassifier.from_config(
             config.model, len(vocabs["vocab"]["tokens"]), self.num_classes
         )
         if config.model.freeze_embeddings:

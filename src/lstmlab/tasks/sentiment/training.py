@@ -1,7 +1,7 @@
 """Training a sentiment classifier: cross-entropy over reviews; one unit = one review.
 
 Examples are ``{"ids": LongTensor[T], "label": int}``; the model is
-:class:`lstmlab.models.sentiment.SentimentClassifier`.
+:class:`lstmlab.models.classifier.TextClassifier`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from lstmlab.data.splits import seeded_subset, train_val_split
 from lstmlab.data.tokenize import get_tokenizer
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import DataError
-from lstmlab.models.sentiment import SentimentClassifier, SentimentClassifierConfig
+from lstmlab.models.classifier import TextClassifier, TextClassifierConfig
 from lstmlab.tasks.base import Example, Prepared, StepResult, TaskTraining
 from lstmlab.tasks.sentiment.codec import ReviewCodec
 from lstmlab.tasks.sentiment.config import SentimentData
@@ -32,7 +32,7 @@ from lstmlab.training.metrics import classification_report
 class SentimentTraining(TaskTraining):
     """Sentiment classification of reviews (IMDb or labelled review files)."""
 
-    model_config = SentimentClassifierConfig
+    model_config = TextClassifierConfig
     select = "val_accuracy"
 
     def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult:
@@ -80,8 +80,8 @@ class SentimentTraining(TaskTraining):
             },
         )
 
-    def build_model(self, config: RunConfig, vocabs: dict[str, Any]) -> SentimentClassifier:
-        model = SentimentClassifier.from_config(
+    def build_model(self, config: RunConfig, vocabs: dict[str, Any]) -> TextClassifier:
+        model = TextClassifier.from_config(
             config.model, len(vocabs["vocab"]["tokens"]), len(LABEL_NAMES)
         )
         if config.model.freeze_embeddings:

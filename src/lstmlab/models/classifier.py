@@ -1,4 +1,4 @@
-"""An LSTM sentence classifier (IMDb sentiment).
+"""An LSTM text classifier (IMDb sentiment, TREC questions, a user's own labelled texts).
 
     ids [B, T] -> embedding -> dropout -> (Bi)LSTM -> pool over time -> dropout -> linear
               -> logits [B, num_classes]
@@ -44,8 +44,8 @@ POOLINGS = ("last", "max", "mean", "concat", "lab")
 
 
 @dataclass
-class SentimentClassifierConfig:
-    """The ``[model]`` settings of a sentiment run: :class:`SentimentClassifier`'s arguments.
+class TextClassifierConfig:
+    """The ``[model]`` settings of a text classification run (sentiment, classify): :class:`TextClassifier`'s arguments.
 
     ``init_from`` names a language-model run (``lstmlab train lm``) whose vocabulary,
     embedding and LSTM weights the classifier starts from; its sizes must then match the
@@ -82,7 +82,7 @@ class SentimentClassifierConfig:
             )
 
 
-class SentimentClassifier(nn.Module):
+class TextClassifier(nn.Module):
     """Embedding + (Bi)LSTM + pooling + linear classifier over token ids.
 
     Args:
@@ -153,8 +153,8 @@ class SentimentClassifier(nn.Module):
 
     @classmethod
     def from_config(
-        cls, config: SentimentClassifierConfig, vocab_size: int, num_classes: int = 2
-    ) -> SentimentClassifier:
+        cls, config: TextClassifierConfig, vocab_size: int, num_classes: int = 2
+    ) -> TextClassifier:
         """The classifier ``config`` describes (its fields are the constructor's arguments)."""
         settings = dataclasses.asdict(config)
         for name in ("init_from", "pretrained_vectors", "freeze_embeddings"):

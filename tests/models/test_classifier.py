@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lstmlab.models.sentiment import POOLINGS, SentimentClassifier
+from lstmlab.models.classifier import POOLINGS, TextClassifier
 
 VOCAB = 20
 LENGTHS = [5, 3, 1, 4]
@@ -18,11 +18,11 @@ def batch(padded_ids) -> tuple[torch.Tensor, torch.Tensor]:
     return padded_ids(LENGTHS, VOCAB), torch.tensor(LENGTHS)
 
 
-def make_model(pooling: str = "last", **kwargs) -> SentimentClassifier:
+def make_model(pooling: str = "last", **kwargs) -> TextClassifier:
     torch.manual_seed(0)
     options = dict(embedding_dim=6, hidden_size=5, num_classes=3, pooling=pooling)
     options.update(kwargs)
-    return SentimentClassifier(VOCAB, **options).eval()
+    return TextClassifier(VOCAB, **options).eval()
 
 
 @pytest.mark.parametrize("pooling", POOLINGS)
@@ -114,7 +114,7 @@ def test_gradient_reaches_every_parameter(batch, pooling: str) -> None:
 )
 def test_rejects_bad_arguments(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        SentimentClassifier(VOCAB, **kwargs)
+        TextClassifier(VOCAB, **kwargs)
 
 
 def test_rejects_bad_inputs(batch) -> None:
