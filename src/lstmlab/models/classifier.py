@@ -45,7 +45,8 @@ POOLINGS = ("last", "max", "mean", "concat", "lab")
 
 @dataclass
 class TextClassifierConfig:
-    """The ``[model]`` settings of a text classification run (sentiment, classify): :class:`TextClassifier`'s arguments.
+    """The ``[model]`` settings of a text classification run: :class:`TextClassifier`'s
+    arguments.
 
     ``init_from`` names a language-model run (``lstmlab train lm``) whose vocabulary,
     embedding and LSTM weights the classifier starts from; its sizes must then match the
