@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lstmlab.models.classifier import POOLINGS, TextClassifier
+from lstmlab.errors import ConfigError
+from lstmlab.models.classifier import POOLINGS, TextClassifier, TextClassifierConfig
 
 VOCAB = 20
 LENGTHS = [5, 3, 1, 4]
@@ -105,16 +106,29 @@ def test_gradient_reaches_every_parameter(batch, pooling: str) -> None:
     ("kwargs", "message"),
     [
         ({"pooling": "first"}, "unknown pooling 'first'"),
-        ({"num_classes": 1}, "num_classes"),
-        ({"hidden_size": 0}, "hidden_size"),
-        ({"dropout": 1.0}, "dropout"),
-        ({"padding_idx": VOCAB}, "padding_idx"),
         ({"cell": "keras"}, "unknown recurrent cell"),
     ],
 )
-def test_rejects_bad_arguments(kwargs: dict, message: str) -> None:
+def test_rejects_unknown_names(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         TextClassifier(VOCAB, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"hidden_size": 0}, r"model.hidden_size must be >= 1, got 0"),
+        ({"num_layers": 0}, r"model.num_layers must be >= 1"),
+        ({"dropout": 1.0}, r"model.dropout must be in \[0, 1\), got 1.0"),
+        ({"embedding_dropout": -0.1}, r"model.embedding_dropout must be in \[0, 1\)"),
+        ({"pooling": "first"}, "model.pooling must be one of last, max"),
+    ],
+)
+def test_config_checks_the_ranges(settings: dict, message: str) -> None:
+    # The one place the [model] ranges are checked: the constructor trusts them.
+    with pytest.raises(ConfigError, match=message):
+        TextClassifierConfig(**settings).validate()
+    TextClassifierConfig().validate()
 
 
 def test_rejects_bad_inputs(batch) -> None:

@@ -7,7 +7,8 @@ import math
 import pytest
 import torch
 
-from lstmlab.models.lm import LanguageModel
+from lstmlab.errors import ConfigError
+from lstmlab.models.lm import LanguageModel, LanguageModelConfig
 
 
 def make(cell: str = "lstm", softmax: str = "adaptive", **kwargs) -> LanguageModel:
@@ -86,5 +87,8 @@ def test_full_softmax_ties_the_output_to_the_embedding() -> None:
 def test_bad_arguments_are_rejected() -> None:
     with pytest.raises(ValueError, match="unknown softmax"):
         LanguageModel(10, softmax="sampled")
-    with pytest.raises(ValueError, match="hidden_size must be >= 1"):
-        LanguageModel(10, hidden_size=0)
+    # The ranges are checked once, by the config (the constructor trusts them).
+    with pytest.raises(ConfigError, match=r"model\.hidden_size must be >= 1"):
+        LanguageModelConfig(hidden_size=0).validate()
+    with pytest.raises(ConfigError, match=r"model\.softmax must be one of adaptive, full"):
+        LanguageModelConfig(softmax="sampled").validate()

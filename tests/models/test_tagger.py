@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from lstmlab.errors import ConfigError
 from lstmlab.models.crf import IGNORE_INDEX
 from lstmlab.models.features import NUM_CASING_CLASSES
-from lstmlab.models.tagger import SequenceTagger
+from lstmlab.models.tagger import SequenceTagger, SequenceTaggerConfig
 
 VOCAB, NUM_TAGS, CHAR_VOCAB, NUM_CHARS = 30, 5, 15, 6
 LENGTHS = [4, 2, 5, 1]
@@ -174,15 +175,29 @@ def test_feature_inputs_required_when_used_and_ignored_otherwise(batch) -> None:
     ("kwargs", "message"),
     [
         ({"char_encoder": "gru", "char_vocab_size": CHAR_VOCAB}, "unknown char encoder"),
-        ({"hidden_size": 0}, "hidden_size"),
-        ({"dropout": -0.1}, "dropout"),
-        ({"num_casing": -1}, "num_casing"),
         ({"cell": "keras"}, "unknown recurrent cell"),
     ],
 )
-def test_rejects_bad_arguments(kwargs: dict, message: str) -> None:
+def test_rejects_unknown_names(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         SequenceTagger(VOCAB, NUM_TAGS, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"hidden_size": 0}, r"model.hidden_size must be >= 1, got 0"),
+        ({"char_hidden": 0}, r"model.char_hidden must be >= 1"),
+        ({"dropout": -0.1}, r"model.dropout must be in \[0, 1\), got -0.1"),
+        ({"word_dropout": 1.0}, r"model.word_dropout must be in \[0, 1\)"),
+        ({"char_encoder": "gru"}, "model.char_encoder must be one of cnn, lstm, none"),
+    ],
+)
+def test_config_checks_the_ranges(settings: dict, message: str) -> None:
+    # The one place the [model] ranges are checked: the constructor trusts them.
+    with pytest.raises(ConfigError, match=message):
+        SequenceTaggerConfig(**settings).validate()
+    SequenceTaggerConfig().validate()
 
 
 def test_word_dropout_replaces_only_real_words_in_training():

@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from lstmlab.models.backend import make_rnn, run_lstm
-from lstmlab.models.inputs import capturing_graph, check_positive
+from lstmlab.models.inputs import capturing_graph
 
 CHAR_ENCODERS = ("cnn", "lstm")
 CHAR_PAD = 0
@@ -61,12 +61,8 @@ class CharCNN(nn.Module):
         self, char_vocab_size: int, char_dim: int, num_filters: int, kernel_size: int = 3
     ) -> None:
         super().__init__()
-        check_positive(
-            char_vocab_size=char_vocab_size,
-            char_dim=char_dim,
-            num_filters=num_filters,
-            kernel_size=kernel_size,
-        )
+        # Sizes are checked once, by the tagger's config. The kernel is no setting: an even
+        # one gives C + 1 outputs for C characters, which the character mask cannot match.
         if kernel_size % 2 == 0:
             raise ValueError(f"char kernel size must be odd, got {kernel_size}")
         self.output_dim = num_filters
@@ -103,7 +99,6 @@ class CharLSTM(nn.Module):
         self, char_vocab_size: int, char_dim: int, hidden_size: int, cell: str = "lstm"
     ) -> None:
         super().__init__()
-        check_positive(char_vocab_size=char_vocab_size, char_dim=char_dim, hidden_size=hidden_size)
         self.output_dim = 2 * hidden_size
         self.embedding = nn.Embedding(char_vocab_size, char_dim, padding_idx=CHAR_PAD)
         self.lstm = make_rnn(

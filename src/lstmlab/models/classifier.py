@@ -32,13 +32,7 @@ from torch import Tensor, nn
 
 from lstmlab.errors import ConfigError
 from lstmlab.models.backend import CELLS, final_hidden, make_rnn, run_lstm
-from lstmlab.models.inputs import (
-    check_ids_and_lengths,
-    check_padding_idx,
-    check_positive,
-    check_probability,
-    validate_settings,
-)
+from lstmlab.models.inputs import check_ids_and_lengths, validate_settings
 
 POOLINGS = ("last", "max", "mean", "concat", "lab")
 
@@ -119,18 +113,11 @@ class TextClassifier(nn.Module):
         super().__init__()
         if embedding_dropout is None:
             embedding_dropout = dropout
-        check_positive(
-            vocab_size=vocab_size,
-            embedding_dim=embedding_dim,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-        )
-        check_probability(dropout=dropout, embedding_dropout=embedding_dropout)
-        if num_classes < 2:
-            raise ValueError(f"num_classes must be >= 2, got {num_classes}")
+        # Sizes and rates are checked once, by TextClassifierConfig.validate (and by torch's
+        # layers); a name is checked here because an unknown one would otherwise
+        # quietly pool as "mean".
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
-        check_padding_idx(padding_idx, vocab_size)
 
         self.pooling = pooling
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)

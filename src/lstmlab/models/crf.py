@@ -32,8 +32,6 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from lstmlab.models.inputs import check_positive
-
 IGNORE_INDEX = -100
 """Tag value at padded positions, both accepted in ``tags`` and written by decoding."""
 
@@ -63,7 +61,6 @@ class CRF(nn.Module):
 
     def __init__(self, num_tags: int, allowed: Allowed | None = None) -> None:
         super().__init__()
-        check_positive(num_tags=num_tags)
         self.num_tags = num_tags
         self.start_transitions = nn.Parameter(torch.empty(num_tags))
         self.end_transitions = nn.Parameter(torch.empty(num_tags))

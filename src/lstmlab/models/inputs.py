@@ -1,4 +1,6 @@
-"""Checks on the batch tensors every model receives, so shape mistakes fail with a clear message.
+"""Checks on the batch tensors every model receives, so shape mistakes fail with a clear message,
+and the one range check of the ``[model]`` settings (:func:`validate_settings`, a
+``ConfigError``): the model constructors do not check sizes and rates again.
 
 The data layer's collate produces right-padded batches: ``ids`` [B, T] (pad 0) and
 ``lengths`` [B] with 1 <= length <= T.
@@ -32,26 +34,6 @@ def capturing_graph() -> bool:
     return bool(
         torch.compiler.is_compiling() or torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
     )
-
-
-def check_positive(**values: int) -> None:
-    """Raise ValueError naming the first argument that is not a positive integer."""
-    for name, value in values.items():
-        if value < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
-
-
-def check_probability(**values: float) -> None:
-    """Raise ValueError naming the first dropout-like argument outside [0, 1)."""
-    for name, value in values.items():
-        if not 0.0 <= value < 1.0:
-            raise ValueError(f"{name} must be in [0, 1), got {value}")
-
-
-def check_padding_idx(padding_idx: int | None, vocab_size: int) -> None:
-    """Raise ValueError unless ``padding_idx`` is None or a valid id in [0, vocab_size)."""
-    if padding_idx is not None and not 0 <= padding_idx < vocab_size:
-        raise ValueError(f"padding_idx must be in [0, {vocab_size}), got {padding_idx}")
 
 
 def validate_settings(

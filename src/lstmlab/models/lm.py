@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from lstmlab.errors import ConfigError
 from lstmlab.models.backend import CELLS, make_rnn
-from lstmlab.models.inputs import check_positive, check_probability, validate_settings
+from lstmlab.models.inputs import validate_settings
 
 SOFTMAXES = ("adaptive", "full")
 State = tuple[Tensor, Tensor] | Tensor  # an LSTM's (h, c), a GRU's h: [L, B, H] each
@@ -86,13 +86,8 @@ class LanguageModel(nn.Module):
         tie_weights: bool = True,
     ) -> None:
         super().__init__()
-        check_positive(
-            vocab_size=vocab_size,
-            embedding_dim=embedding_dim,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-        )
-        check_probability(dropout=dropout)
+        # Sizes and rates are checked once, by LanguageModelConfig.validate (and by torch's
+        # layers); a name is checked here because an unknown one would quietly build "full".
         if softmax not in SOFTMAXES:
             raise ValueError(f"unknown softmax {softmax!r}; choose one of {', '.join(SOFTMAXES)}")
         self.vocab_size = vocab_size

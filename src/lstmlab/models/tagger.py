@@ -27,13 +27,7 @@ from lstmlab.errors import ConfigError
 from lstmlab.models.backend import CELLS, make_rnn, run_lstm
 from lstmlab.models.char_encoder import make_char_encoder
 from lstmlab.models.crf import CRF, IGNORE_INDEX
-from lstmlab.models.inputs import (
-    check_ids_and_lengths,
-    check_padding_idx,
-    check_positive,
-    check_probability,
-    validate_settings,
-)
+from lstmlab.models.inputs import check_ids_and_lengths, validate_settings
 
 REDUCTIONS = ("mean", "sum")
 CHAR_ENCODERS = ("cnn", "lstm", "none")
@@ -119,25 +113,14 @@ class SequenceTagger(nn.Module):
         cell: str = "lstm",
     ) -> None:
         super().__init__()
-        check_positive(
-            vocab_size=vocab_size,
-            num_tags=num_tags,
-            word_dim=word_dim,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-        )
-        check_probability(dropout=dropout, word_dropout=word_dropout)
-        if word_dropout > 0 and not 0 <= unk_index < vocab_size:
-            raise ValueError(f"unk_index must be a word id, got {unk_index}")
+        # Sizes and rates are checked once, by SequenceTaggerConfig.validate (and by
+        # torch's layers); the sizes of the vocabularies come from the data.
         # Word dropout: while training, a real word becomes <unk> with this probability, so
         # the <unk> embedding is trained and the tagger learns to lean on characters and
         # casing - exactly what it must do for words unseen in training.
         self.word_dropout = word_dropout
         self.unk_index = unk_index
         self.padding_idx = padding_idx
-        if char_vocab_size < 0 or num_casing < 0:
-            raise ValueError("char_vocab_size and num_casing must be >= 0 (0 disables the feature)")
-        check_padding_idx(padding_idx, vocab_size)
 
         self.num_tags = num_tags
         self.word_embedding = nn.Embedding(vocab_size, word_dim, padding_idx=padding_idx)
@@ -155,7 +138,6 @@ class SequenceTagger(nn.Module):
             input_size += self.char_encoder.output_dim
         self.casing_embedding = None
         if num_casing > 0:
-            check_positive(casing_dim=casing_dim)
             self.casing_embedding = nn.Embedding(num_casing, casing_dim, padding_idx=0)
             input_size += casing_dim
 
