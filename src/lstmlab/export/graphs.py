@@ -50,16 +50,19 @@ def _embedding(model: nn.Module) -> nn.Embedding:
 
 
 def exportable_copy(model: nn.Module) -> nn.Module:
-    """A CPU, eval-mode copy of ``model`` whose transparent LSTMs are torch.nn.LSTM.
+    """A CPU, eval-mode copy of ``model`` whose LSTMs are all plain torch.nn.LSTM.
 
     :class:`lstmlab.nn.LSTM` has torch.nn.LSTM's weights and outputs; the exporters know
-    torch's one (a single ONNX LSTM node), not the transparent one's Python loop.
+    torch's one (a single ONNX LSTM node), not the transparent one's Python loop. A
+    :class:`~lstmlab.models.backend.DropConnectLSTM` is torch.nn.LSTM in eval mode already;
+    it becomes the plain class too, so the graph is the same as without DropConnect.
     """
+    from lstmlab.models.backend import DropConnectLSTM
     from lstmlab.nn import LSTM
 
     exported = copy.deepcopy(model).cpu().eval()
     for parent in list(exported.modules()):
         for name, child in list(parent.named_children()):
-            if isinstance(child, LSTM):
+            if isinstance(child, LSTM | DropConnectLSTM):
                 setattr(parent, name, child.to_torch().eval())
     return exported

@@ -6,4 +6,5 @@
 - :mod:`~lstmlab.models.char_encoder`  char-CNN / char-BiLSTM word features
 - :mod:`~lstmlab.models.features`      casing classes of words
 - :mod:`~lstmlab.models.backend`       torch.nn.LSTM or lstmlab.nn.LSTM, run over packed batches
+- :mod:`~lstmlab.models.dropout`       locked (variational) dropout over time
 """

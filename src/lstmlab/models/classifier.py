@@ -20,6 +20,11 @@ the *other* reviews in its batch are. The poolings:
   when bidirectional, only the backward state, whose pass starts on the padding.
   Either way the logits change with the amount of padding. Its feature size is
   ``hidden_size`` (one direction), not ``D * hidden_size``.
+
+AWD-LSTM's regularisers (Merity et al. 2018), off by default: ``weight_drop`` is DropConnect
+on the LSTM's hidden-to-hidden weights (:mod:`lstmlab.models.backend`), and
+``locked_dropout`` makes the embedding dropout variational: one mask per review, the same
+at every step (:mod:`lstmlab.models.dropout`).
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from torch import Tensor, nn
 
 from lstmlab.errors import ConfigError
 from lstmlab.models.backend import CELLS, final_hidden, make_rnn, run_lstm
-from lstmlab.models.inputs import check_ids_and_lengths, validate_settings
+from lstmlab.models.dropout import sequence_dropout
+from lstmlab.models.inputs import check_ids_and_lengths, check_weight_drop, validate_settings
 
 POOLINGS = ("last", "max", "mean", "concat", "lab")
 
@@ -58,14 +64,17 @@ class TextClassifierConfig:
     init_from: str = ""  # a language-model run folder to start from (fine-tuning)
     pretrained_vectors: str = ""  # word2vec/GloVe/fastText text file for the embedding
     freeze_embeddings: bool = False  # keep the (pretrained) embedding fixed in training
+    weight_drop: float = 0.0  # DropConnect on the LSTM's weight_hh (AWD-LSTM); lstm/lstmlab
+    locked_dropout: bool = False  # embedding dropout: one mask per review for every step
 
     def validate(self) -> None:
         validate_settings(
             self,
             sizes=("embedding_dim", "hidden_size", "num_layers"),
-            rates=("dropout", "embedding_dropout"),
+            rates=("dropout", "embedding_dropout", "weight_drop"),
             choices={"pooling": POOLINGS, "cell": CELLS},
         )
+        check_weight_drop(self.weight_drop, self.cell)
         if self.init_from and self.pretrained_vectors:
             raise ConfigError(
                 "model.init_from and model.pretrained_vectors both set the embedding; choose one"
@@ -93,6 +102,8 @@ class TextClassifier(nn.Module):
             module doc).
         padding_idx: the pad token id (its embedding stays zero), or None.
         cell: ``"lstm"``, ``"gru"`` or ``"lstmlab"`` (see :mod:`lstmlab.models.backend`).
+        weight_drop: DropConnect probability on the LSTM's ``weight_hh_l*`` (training only).
+        locked_dropout: the embedding dropout uses one mask per review for every step.
     """
 
     def __init__(
@@ -109,6 +120,8 @@ class TextClassifier(nn.Module):
         pooling: str = "last",
         padding_idx: int | None = 0,
         cell: str = "lstm",
+        weight_drop: float = 0.0,
+        locked_dropout: bool = False,
     ) -> None:
         super().__init__()
         if embedding_dropout is None:
@@ -121,9 +134,10 @@ class TextClassifier(nn.Module):
 
         self.pooling = pooling
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
-        self.embedding_dropout = nn.Dropout(embedding_dropout)
+        self.embedding_dropout = sequence_dropout(embedding_dropout, locked_dropout)
         self.lstm = make_rnn(
             cell,
+            weight_drop=weight_drop,
             input_size=embedding_dim,
             hidden_size=hidden_size,
             num_layers=num_layers,

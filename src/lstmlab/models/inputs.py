@@ -57,3 +57,12 @@ def validate_settings(
     for name, allowed in (choices or {}).items():
         if getattr(config, name) not in allowed:
             raise ConfigError(f"model.{name} must be one of {', '.join(allowed)}")
+
+
+def check_weight_drop(weight_drop: float, cell: str) -> None:
+    """ConfigError if DropConnect (``model.weight_drop``) is asked of a cell without it."""
+    if weight_drop > 0 and cell == "gru":
+        raise ConfigError(
+            "model.weight_drop (DropConnect on the recurrent weights) needs an LSTM cell: "
+            "set model.cell to lstm or lstmlab, or model.weight_drop=0"
+        )

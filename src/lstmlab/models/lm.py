@@ -10,6 +10,12 @@ smaller projections. On a CPU with a 30,000-word vocabulary it was about 4x fast
 than a full softmax at hidden size 512. ``softmax = "full"`` is a plain linear layer,
 whose weight is the input embedding when ``tie_weights`` (Press & Wolf 2017).
 
+AWD-LSTM's regularisers (Merity et al. 2018), off by default: ``weight_drop`` is
+DropConnect on the LSTM's hidden-to-hidden weights (:mod:`lstmlab.models.backend`), and
+``locked_dropout`` makes the dropout on the LSTM's inputs and outputs variational, one mask
+per sequence for every step of a window (:mod:`lstmlab.models.dropout`); the dropout between
+layers stays torch's, per step.
+
 The embedding and LSTM carry the same names as :class:`~lstmlab.models.classifier.
 TextClassifier`'s (``embedding``, ``lstm``), so a classifier can start from them.
 
@@ -27,7 +33,8 @@ from torch import Tensor, nn
 
 from lstmlab.errors import ConfigError
 from lstmlab.models.backend import CELLS, make_rnn
-from lstmlab.models.inputs import validate_settings
+from lstmlab.models.dropout import sequence_dropout
+from lstmlab.models.inputs import check_weight_drop, validate_settings
 
 SOFTMAXES = ("adaptive", "full")
 State = tuple[Tensor, Tensor] | Tensor  # an LSTM's (h, c), a GRU's h: [L, B, H] each
@@ -45,14 +52,17 @@ class LanguageModelConfig:
     softmax: str = "adaptive"  # "adaptive" or "full"
     cutoffs: list[int] = field(default_factory=lambda: [2000, 10000])  # adaptive clusters
     tie_weights: bool = True  # full softmax: output weight = input embedding
+    weight_drop: float = 0.0  # DropConnect on the LSTM's weight_hh (AWD-LSTM); lstm/lstmlab
+    locked_dropout: bool = False  # one dropout mask per sequence on the LSTM's input/output
 
     def validate(self) -> None:
         validate_settings(
             self,
             sizes=("embedding_dim", "hidden_size", "num_layers"),
-            rates=("dropout",),
+            rates=("dropout", "weight_drop"),
             choices={"cell": CELLS, "softmax": SOFTMAXES},
         )
+        check_weight_drop(self.weight_drop, self.cell)
         cutoffs = self.cutoffs
         if not all(isinstance(c, int) and c > 0 for c in cutoffs) or cutoffs != sorted(
             set(cutoffs)
@@ -70,6 +80,8 @@ class LanguageModel(nn.Module):
         cutoffs: adaptive softmax cluster boundaries (word ids are frequency-ordered);
             those not below ``vocab_size`` are dropped.
         tie_weights: with the full softmax, share the embedding as the output weight.
+        weight_drop: DropConnect probability on the LSTM's ``weight_hh_l*`` (training only).
+        locked_dropout: the input and output dropout use one mask per sequence.
     """
 
     def __init__(
@@ -84,6 +96,8 @@ class LanguageModel(nn.Module):
         softmax: str = "adaptive",
         cutoffs: list[int] | None = None,
         tie_weights: bool = True,
+        weight_drop: float = 0.0,
+        locked_dropout: bool = False,
     ) -> None:
         super().__init__()
         # Sizes and rates are checked once, by LanguageModelConfig.validate (and by torch's
@@ -92,9 +106,10 @@ class LanguageModel(nn.Module):
             raise ValueError(f"unknown softmax {softmax!r}; choose one of {', '.join(SOFTMAXES)}")
         self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = sequence_dropout(dropout, locked_dropout)
         self.lstm = make_rnn(
             cell,
+            weight_drop=weight_drop,
             input_size=embedding_dim,
             hidden_size=hidden_size,
             num_layers=num_layers,
@@ -132,6 +147,8 @@ class LanguageModel(nn.Module):
             softmax=config.softmax,
             cutoffs=list(config.cutoffs),
             tie_weights=config.tie_weights,
+            weight_drop=config.weight_drop,
+            locked_dropout=config.locked_dropout,
         )
 
     def forward(

@@ -12,6 +12,14 @@ Two implementations compute the same function, chosen by the ``implementation`` 
 * ``"fast-python"``: the same, its time loop always in Python (what ``"fast"`` falls back to);
 * ``"reference"``: :mod:`lstmlab.nn.reference`, one readable equation step at a time; also
   what runs while a graph is captured (``torch.jit.trace``, ``torch.compile``, ``torch.export``).
+
+DropConnect on the recurrent weights (AWD-LSTM, Merity et al. 2018) is the ``weight_drop``
+attribute, likewise outside the constructor: in training, each forward call draws one dropout
+mask per layer and direction over ``weight_hh_l{k}`` and runs the whole sequence with
+``dropout(weight_hh, weight_drop)`` (kept weights scaled by ``1 / (1 - weight_drop)``, as
+AWD-LSTM's ``WeightDrop`` does); gradients reach the weights through the mask. In eval mode,
+or with ``weight_drop = 0`` (the default: no random draw at all), the weights are used as
+they are.
 """
 
 from __future__ import annotations
@@ -58,6 +66,7 @@ class LSTM(nn.Module):
     """
 
     implementation: Implementation = "fast"
+    weight_drop: float = 0.0  # DropConnect on weight_hh_l* in training (see the module doc)
 
     def __init__(
         self,
@@ -157,6 +166,8 @@ class LSTM(nn.Module):
         for name, default in defaults.items():
             if getattr(self, name) != default:
                 text += f", {name}={getattr(self, name)}"
+        if self.weight_drop > 0:
+            text += f", weight_drop={self.weight_drop}"
         return text
 
     # --- conversion to and from torch.nn.LSTM -------------------------------------------------
@@ -200,6 +211,8 @@ class LSTM(nn.Module):
                 "implementation must be 'fast', 'fast-python' or 'reference', "
                 f"got {self.implementation!r}"
             )
+        if not 0 <= self.weight_drop < 1:
+            raise ValueError(f"weight_drop must be in [0, 1), got {self.weight_drop}")
         self._check_input(input)
         rows, layout = to_time_major_rows(input, self.batch_first)
         h_0, c_0 = self._initial_state(rows, layout, hx)
@@ -244,10 +257,17 @@ class LSTM(nn.Module):
         return layout.restore(rows), state, gates
 
     def _layer_weights(self, layer: int, suffix: str) -> LayerWeights:
+        """One layer-direction's weights for this forward call: called once per call, so a
+        DropConnect mask (``weight_drop``) is drawn once and holds for every time step."""
+
         def parameter(kind: str) -> Tensor | None:
             return getattr(self, f"{kind}_l{layer}{suffix}", None)
 
-        return LayerWeights(*(parameter(kind) for kind in LayerWeights._fields))
+        weights = LayerWeights(*(parameter(kind) for kind in LayerWeights._fields))
+        if self.training and self.weight_drop > 0:
+            dropped = nn.functional.dropout(weights.weight_hh, self.weight_drop, training=True)
+            weights = weights._replace(weight_hh=dropped)
+        return weights
 
     def _check_input(self, input: Tensor | PackedSequence) -> None:
         """The checks, exception types and messages of ``torch.nn.LSTM``."""
