@@ -123,7 +123,13 @@ def _toml(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         return value
-    raise ConfigError(f"setting values must be numbers, booleans or strings, got {value!r}")
+    if isinstance(value, (list, tuple)) and all(
+        isinstance(item, (int, float)) and not isinstance(item, bool) for item in value
+    ):  # a list of numbers (data.feature_columns)
+        return "[" + ", ".join(repr(item) for item in value) + "]"
+    raise ConfigError(
+        f"setting values must be numbers, booleans, strings or lists of numbers, got {value!r}"
+    )
 
 
 def predictor(spec: Any, config: Any, model: torch.nn.Module, vocabs: dict[str, Any]) -> Predictor:

@@ -135,6 +135,13 @@ def run_predict(args: argparse.Namespace) -> int:
         )
     command = spec.command
     options = {option.setting: getattr(args, option.dest) for option in command.options}
+    if args.file and not args.texts:  # a task may read the file itself (a CoNLL file)
+        pieces = trained.file_output(args.file, as_json=args.json, **options)
+        if pieces is not None:
+            for piece in pieces:
+                sys.stdout.write(piece)
+            sys.stdout.flush()
+            return 0
     # A batch at a time: an endless input runs in bounded memory, printing as it goes.
     for texts in read_text_batches(args, allow_empty=command.empty_text_allowed):
         for piece in trained.command_output(texts, as_json=args.json, **options):

@@ -23,7 +23,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,10 +55,12 @@ _BROWN_MAP_MEMBER = "universal_tagset/en-brown.map"
 
 @dataclass
 class TaggedSentence:
-    """One sentence: ``words[i]`` has tag ``tags[i]``."""
+    """One sentence: ``words[i]`` has tag ``tags[i]``; when a reader was asked for feature
+    columns, ``features[i]`` holds word i's values of them, in the columns' order."""
 
     words: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    features: list[list[str]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -72,7 +74,8 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
 # What a line parser says of a non-blank line that is not a token.
 _SKIP = "skip"  # not part of any sentence (a CoNLL-U comment or multi-word token line)
 _END = "end"  # ends the current sentence, as a blank line does (``-DOCSTART-``)
-LineParser = Callable[[str, str], tuple[str, str] | str]
+# A token: (word, tag), or (word, tag, feature values); the tag None: not read.
+LineParser = Callable[[str, str], tuple | str]
 
 
 def _token_line_sentences(
@@ -83,8 +86,9 @@ def _token_line_sentences(
 ) -> list[TaggedSentence]:
     """Sentences from a one-token-a-line file: a blank line ends a sentence.
 
-    ``parse(line, where)`` turns every other line into ``(word, tag)``, :data:`_SKIP` or
-    :data:`_END`, or raises :class:`DataError` (``where`` names file and line).
+    ``parse(line, where)`` turns every other line into ``(word, tag)`` (or ``(word, tag,
+    feature values)``; a tag of None is not kept), :data:`_SKIP` or :data:`_END`, or raises
+    :class:`DataError` (``where`` names file and line).
     ``finish(where)``, if given, is called wherever a sentence may end (it may raise too).
     ``lines`` are the numbered lines to read instead of ``path``'s (a zip member's).
     """
@@ -101,7 +105,10 @@ def _token_line_sentences(
                 current = TaggedSentence()
         elif token != _SKIP:
             current.words.append(token[0])
-            current.tags.append(token[1])
+            if token[1] is not None:
+                current.tags.append(token[1])
+            if len(token) > 2:
+                current.features.append(token[2])
     if finish is not None:
         finish(place(path, number))
     if current.words:  # a file may end without the final blank line
@@ -112,18 +119,23 @@ def _token_line_sentences(
 def _read_columns(
     path: Path,
     word_column: int,
-    tag_column: int,
+    tag_column: int | None,
     n_columns: int | None,
     lines: Iterable[tuple[int, str]] | None = None,
+    feature_columns: Sequence[int] = (),
 ):
     """Sentences from a one-token-a-line file, taking the word and tag from the given columns.
 
     ``n_columns`` is the exact number of columns required on every token line (None: at
     least ``max(word_column, tag_column) + 1``). ``lines``: see :func:`_token_line_sentences`.
+    ``feature_columns``: columns whose values each word also gets (``features``); one that
+    is the line's tag column (the last, for ``tag_column`` -1) is refused. ``tag_column``
+    None reads no tags (a file to tag: words and feature columns only).
     """
-    needed = max(word_column, tag_column, 1) + 1  # a tag column of -1 (the last) needs two
+    tag = -1 if tag_column is None else tag_column
+    needed = max(word_column, tag, 1, *feature_columns) + 1  # -1 (the last) needs two
 
-    def parse(line: str, where: str) -> tuple[str, str] | str:
+    def parse(line: str, where: str) -> tuple | str:
         fields = line.split()
         if fields[0] == DOCSTART:
             return _END
@@ -132,17 +144,38 @@ def _read_columns(
             raise DataError(
                 f"{where}: expected {expected} columns, found {len(fields)}: {quote(line.rstrip())}"
             )
-        return fields[word_column], fields[tag_column]
+        if tag_column is None:
+            return fields[word_column], None, [fields[c] for c in feature_columns]
+        if not feature_columns:
+            return fields[word_column], fields[tag_column]
+        if tag_column % len(fields) in feature_columns:  # the tag is not an input
+            raise DataError(
+                f"{where}: feature column {tag_column % len(fields)} is this line's tag "
+                f"column (data.column={tag_column}); a feature column must be another one"
+            )
+        return fields[word_column], fields[tag_column], [fields[c] for c in feature_columns]
 
     return _token_line_sentences(path, parse, lines=lines)
 
 
-def read_conll(path: PathLike, column: int = 1) -> list[TaggedSentence]:
+def read_conll(
+    path: PathLike, column: int | None = 1, feature_columns: Sequence[int] = ()
+) -> list[TaggedSentence]:
     """Read a CoNLL file (``word POS chunk``); ``column`` picks the tag (1 = POS, 2 = chunk,
-    -1 = the last column, where NER files keep their entity tags)."""
-    if column < 1 and column != -1:
+    -1 = the last column, where NER files keep their entity tags; None: no tags, a file to
+    tag). ``feature_columns`` (each >= 1) give every word its values of those columns too
+    (``features``: CoNLL-2000's POS column 1 as an input for chunking)."""
+    if column is not None and column < 1 and column != -1:
         raise ValueError(f"column must be >= 1 or -1 (column 0 holds the words), got {column}")
-    return _read_columns(Path(path), word_column=0, tag_column=column, n_columns=None)
+    if any(c < 1 for c in feature_columns):
+        raise ValueError("feature columns must be >= 1 (column 0 holds the words)")
+    return _read_columns(
+        Path(path),
+        word_column=0,
+        tag_column=column,
+        n_columns=None,
+        feature_columns=tuple(feature_columns),
+    )
 
 
 def read_two_column(path: PathLike) -> list[TaggedSentence]:
@@ -228,13 +261,20 @@ CONLL2002_LANGUAGES = {"esp": "Spanish", "ned": "Dutch"}
 CONLL2002_SPLITS = {"train": "train", "validation": "testa", "test": "testb"}
 
 
-def read_conll2002(zip_path: PathLike, language: str, split: str, column: int = 2):
+def read_conll2002(
+    zip_path: PathLike,
+    language: str,
+    split: str,
+    column: int = 2,
+    feature_columns: Sequence[int] = (),
+):
     """CoNLL-2002 NER sentences from NLTK's ``conll2002.zip``: ``word POS NE`` lines.
 
     ``language`` is ``esp`` (Spanish) or ``ned`` (Dutch); ``split`` is ``train``,
     ``validation`` (the ``testa`` file) or ``test`` (``testb``). ``column`` 2 gives the
     named-entity tags (IOB2 over PER, LOC, ORG, MISC), 1 the POS tags. ``-DOCSTART-``
-    lines end a sentence, as in every CoNLL file.
+    lines end a sentence, as in every CoNLL file. ``feature_columns``: as
+    :func:`read_conll`'s (``[1]``: the POS tags as an input).
     """
     if language not in CONLL2002_LANGUAGES:
         raise ValueError(f"language must be one of {list(CONLL2002_LANGUAGES)}, got {language!r}")
@@ -243,7 +283,14 @@ def read_conll2002(zip_path: PathLike, language: str, split: str, column: int = 
     member = f"conll2002/{language}.{CONLL2002_SPLITS[split]}"
     text = _read_zip_member(Path(zip_path), member)
     lines = enumerate(text.splitlines(), start=1)
-    return _read_columns(Path(f"{zip_path}:{member}"), 0, column, None, lines=lines)
+    return _read_columns(
+        Path(f"{zip_path}:{member}"),
+        0,
+        column,
+        None,
+        lines=lines,
+        feature_columns=tuple(feature_columns),
+    )
 
 
 def read_universal_map(map_zip: PathLike) -> dict[str, str]:
@@ -369,17 +416,29 @@ def sniff_format(path: PathLike) -> str:
 
 
 def read_tagged_file(
-    path: PathLike, fmt: str = "auto", *, column: int = 1, conllu_tag: str = "upos"
+    path: PathLike,
+    fmt: str = "auto",
+    *,
+    column: int | None = 1,
+    conllu_tag: str = "upos",
+    feature_columns: Sequence[int] = (),
 ) -> list[TaggedSentence]:
     """Read ``path`` in format ``fmt`` (one of :data:`FORMATS`, or ``"auto"`` to sniff it).
 
-    ``column`` is the tag column of a ``conll`` file (see :func:`read_conll`);
-    ``conllu_tag`` picks UPOS or XPOS in a ``conllu`` file.
+    ``column`` is the tag column of a ``conll`` file (see :func:`read_conll`; None: a file
+    to tag, without tags); ``conllu_tag`` picks UPOS or XPOS in a ``conllu`` file.
+    ``feature_columns``: a ``conll`` file's columns that every word also gets as values
+    (``features``); DataError for a file of another format.
     """
     if fmt == "auto":
-        fmt = sniff_format(path)
+        fmt = sniff_format(path) if column is not None or not feature_columns else "conll"
+    if feature_columns and fmt != "conll":
+        raise DataError(
+            f"{path}: data.feature_columns reads the columns of a CoNLL file "
+            f"(word, its features and tag on each line); this file reads as {fmt}"
+        )
     if fmt == "conll":
-        return read_conll(path, column)
+        return read_conll(path, column, feature_columns)
     if fmt == "two_column":
         return read_two_column(path)
     if fmt == "conllu":

@@ -69,6 +69,8 @@ def export_run(
             "runs can); --format safetensors exports its weights and config"
         )
     config, model, state = load_trained(spec, run_dir)
+    if exporter is not None:
+        exporter.check_exportable(config, fmt)
     if fmt == "onnx" and any(isinstance(m, nn.GRU) for m in model.modules()):
         raise ConfigError(
             "a model with GRU cells (model.cell=gru) cannot be exported to "

@@ -3,6 +3,7 @@
     word embedding [B, T, word_dim]
       (+) char features  [B, T, F_char]    (CharCNN or CharLSTM, if char_vocab_size > 0)
       (+) casing embedding [B, T, casing_dim]  (if num_casing > 0)
+    (+) feature embeddings [B, T, feature_dim] each  (one per feature column, e.g. POS)
     -> dropout -> BiLSTM over packed sequences -> dropout -> linear
     -> emissions [B, T, num_tags]
 
@@ -88,6 +89,9 @@ class SequenceTagger(nn.Module):
         use_crf: CRF head instead of independent softmax per token.
         padding_idx: the pad word id (its embedding stays zero), or None.
         cell: ``"lstm"``, ``"gru"`` or ``"lstmlab"``, for every recurrent layer in the model.
+        feature_vocab_sizes: the number of value ids of each feature column (a CoNLL file's
+            POS column ...), each embedded in ``feature_dim``; none by default.
+        feature_dim: each feature's embedding size.
     """
 
     def __init__(
@@ -111,6 +115,8 @@ class SequenceTagger(nn.Module):
         use_crf: bool = False,
         padding_idx: int | None = 0,
         cell: str = "lstm",
+        feature_vocab_sizes: tuple[int, ...] = (),
+        feature_dim: int = 20,
     ) -> None:
         super().__init__()
         # Sizes and rates are checked once, by SequenceTaggerConfig.validate (and by
@@ -140,6 +146,12 @@ class SequenceTagger(nn.Module):
         if num_casing > 0:
             self.casing_embedding = nn.Embedding(num_casing, casing_dim, padding_idx=0)
             input_size += casing_dim
+        # Made after the other layers, so a tagger without features draws the same initial
+        # weights as before they existed (an empty ModuleList draws nothing).
+        self.feature_embeddings = nn.ModuleList(
+            nn.Embedding(size, feature_dim, padding_idx=0) for size in feature_vocab_sizes
+        )
+        input_size += feature_dim * len(feature_vocab_sizes)
 
         self.dropout = nn.Dropout(dropout)
         self.lstm = make_rnn(
@@ -165,8 +177,10 @@ class SequenceTagger(nn.Module):
         char_vocab_size: int,
         num_casing: int,
         unk_index: int,
+        feature_vocab_sizes: tuple[int, ...] = (),
     ) -> SequenceTagger:
-        """The tagger ``config`` describes, for vocabularies of the given sizes."""
+        """The tagger ``config`` describes, for vocabularies of the given sizes (a config
+        without ``feature_dim``, the POS task's, has no feature columns)."""
         use_chars = config.char_encoder != "none"
         return cls(
             vocab_size,
@@ -184,6 +198,8 @@ class SequenceTagger(nn.Module):
             unk_index=unk_index,
             use_crf=config.use_crf,
             cell=config.cell,
+            feature_vocab_sizes=tuple(feature_vocab_sizes),
+            feature_dim=getattr(config, "feature_dim", 20),
         )
 
     def forward(
@@ -192,6 +208,7 @@ class SequenceTagger(nn.Module):
         lengths: Tensor,
         chars: Tensor | None = None,
         casing: Tensor | None = None,
+        features: Tensor | None = None,
     ) -> Tensor:
         """Per-token tag scores.
 
@@ -202,6 +219,8 @@ class SequenceTagger(nn.Module):
                 ignored otherwise (the data layer always provides them).
             casing: [B, T] casing classes (0-padded); required when the casing feature is
                 on, ignored otherwise.
+            features: [B, T, F] value ids of the F feature columns (0-padded); required
+                when the model has feature columns, ignored otherwise.
 
         Returns:
             emissions: [B, T, num_tags] (rows at padded positions are meaningless).
@@ -212,23 +231,32 @@ class SequenceTagger(nn.Module):
             if self.padding_idx is not None:
                 dropped &= ids != self.padding_idx
             ids = ids.masked_fill(dropped, self.unk_index)
-        inputs = self.dropout(self.lstm_inputs(ids, chars, casing))  # [B, T, input_size]
+        inputs = self.dropout(self.lstm_inputs(ids, chars, casing, features))  # [B, T, input_size]
         output, _ = run_lstm(self.lstm, inputs, lengths)  # [B, T, 2H]
         return self.emission(self.dropout(output))
 
     def lstm_inputs(
-        self, ids: Tensor, chars: Tensor | None = None, casing: Tensor | None = None
+        self,
+        ids: Tensor,
+        chars: Tensor | None = None,
+        casing: Tensor | None = None,
+        features: Tensor | None = None,
     ) -> Tensor:
-        """What the LSTM reads (before dropout): word embedding, char features and casing
-        embedding side by side, [B, T] (+ [B, T, C], [B, T]) -> [B, T, input_size]."""
-        features = [self.word_embedding(ids)]
+        """What the LSTM reads (before dropout): word embedding, char features, casing and
+        feature embeddings side by side, [B, T] (+ [B, T, C], [B, T], [B, T, F])
+        -> [B, T, input_size]."""
+        parts = [self.word_embedding(ids)]
         if self.char_encoder is not None:
             _require_shape("chars", chars, ids.shape, "char_vocab_size > 0")
-            features.append(self.char_encoder(chars))
+            parts.append(self.char_encoder(chars))
         if self.casing_embedding is not None:
             _require_shape("casing", casing, ids.shape, "num_casing > 0")
-            features.append(self.casing_embedding(casing))
-        return torch.cat(features, dim=2)
+            parts.append(self.casing_embedding(casing))
+        if len(self.feature_embeddings):
+            _require_shape("features", features, ids.shape, "feature columns")
+            for column, embedding in enumerate(self.feature_embeddings):
+                parts.append(embedding(features[:, :, column]))
+        return torch.cat(parts, dim=2)
 
     def loss(
         self, emissions: Tensor, tags: Tensor, mask: Tensor, reduction: str = "mean"

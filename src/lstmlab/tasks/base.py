@@ -170,6 +170,10 @@ class TaskExport:
         """What the runtime does around the graph, for ``bundle.json``'s ``preprocess``."""
         return {}
 
+    def check_exportable(self, config: RunConfig, fmt: str) -> None:
+        """ConfigError (one line) if this run cannot be exported as ``fmt``: its settings
+        ask for inputs the task's graph does not have."""
+
     def describe_data(self, config: RunConfig) -> str:
         """One line naming the training data."""
         data = config.data

@@ -11,6 +11,7 @@ batches of similar lengths, answers back in input order — is the task's codec 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -115,6 +116,12 @@ class Predictor:
         """What the task's prediction command prints for ``texts``, in pieces (a piece ends
         with a newline where a line ends; a language model streams its words)."""
         raise NotOffered(f"the {self.task} task has no prediction command")
+
+    def file_output(self, path: Path, *, as_json: bool, **options: Any) -> Iterator[str] | None:
+        """What the prediction command prints for ``--file FILE`` when the task reads the
+        file itself (a tagger run with feature columns reads a CoNLL file); None: the file
+        holds one text a line, as :meth:`command_output` takes them."""
+        return None
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name in (

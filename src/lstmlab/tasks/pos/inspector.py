@@ -36,7 +36,11 @@ class PosInspector(Inspector):
         lengths = torch.tensor([batch["ids"].size(1)])
         mask = torch.ones_like(batch["ids"], dtype=torch.bool)
         emissions = self.model(
-            batch["ids"], lengths, chars=batch.get("chars"), casing=batch.get("casing")
+            batch["ids"],
+            lengths,
+            chars=batch.get("chars"),
+            casing=batch.get("casing"),
+            features=batch.get("features"),  # a tagger run's feature columns, if any
         )
         tags = self.model.decode(emissions, mask)[0]
         if self.model.crf is None:

@@ -22,19 +22,29 @@ class PosPredictor(Predictor):
         """The CRF's scores (``start``, ``transitions``, ``end``), or None for softmax."""
         return self.preprocess.get("crf")
 
-    def emissions(self, sentences: list[list[str]]) -> list[np.ndarray]:
-        """Tag scores ``[T_i, K]`` of each tokenised sentence, in their order."""
+    def emissions(
+        self, sentences: list[list[str]], features: list[list[list[str]]] | None = None
+    ) -> list[np.ndarray]:
+        """Tag scores ``[T_i, K]`` of each tokenised sentence, in their order (``features``:
+        each sentence's feature column values ``[T_i][F]``, for a tagger run that has them)."""
         if any(not words for words in sentences):
             raise DataError("cannot tag an empty sentence")
-        encoded = [self.codec.encode(words) for words in sentences]
+        if features is None:
+            encoded = [self.codec.encode(words) for words in sentences]
+        else:
+            encoded = [self.codec.encode(w, f) for w, f in zip(sentences, features, strict=True)]
         return self.run_rows(encoded, [len(item) for item in encoded])
 
-    def tag_words(self, sentences: list[list[str]]) -> list[list[tuple[str, str]]]:
+    def tag_words(
+        self, sentences: list[list[str]], features: list[list[list[str]]] | None = None
+    ) -> list[list[tuple[str, str]]]:
         """(word, tag) pairs of each sentence given as a list of words (an empty sentence
-        gets no pairs: the model never sees it)."""
+        gets no pairs: the model never sees it); ``features``: see :meth:`emissions`."""
         names = self.codec.tags.tokens
-        words = [s for s in sentences if s]
-        scores = iter(self.emissions(words) if words else [])
+        kept = [i for i, s in enumerate(sentences) if s]
+        words = [sentences[i] for i in kept]
+        values = None if features is None else [features[i] for i in kept]
+        scores = iter(self.emissions(words, values) if words else [])
         return [
             [
                 (w, names[t])

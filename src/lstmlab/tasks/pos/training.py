@@ -40,7 +40,11 @@ class PosTraining(TaskTraining):
 
     def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult:
         emissions = model(
-            batch["ids"], batch["lengths"], chars=batch.get("chars"), casing=batch.get("casing")
+            batch["ids"],
+            batch["lengths"],
+            chars=batch.get("chars"),
+            casing=batch.get("casing"),
+            features=batch.get("features"),  # a tagger run's feature columns, if any
         )
         tags, mask = batch["tags"], batch["mask"]
         # Tags never seen in training (only a gold file of `evaluate --file` has them) have
@@ -103,10 +107,16 @@ class PosTraining(TaskTraining):
             char_vocab_size=len(vocabs["chars"]["tokens"]),
             num_casing=NUM_CASING_CLASSES,
             unk_index=Vocab.from_dict(vocabs["vocab"]).unk_index,
+            feature_vocab_sizes=self.feature_vocab_sizes(config, vocabs),
         )
         if config.model.freeze_embeddings:
             freeze(model.word_embedding)
         return model
+
+    def feature_vocab_sizes(self, config: RunConfig, vocabs: dict[str, Any]) -> tuple[int, ...]:
+        """The sizes of the model's feature-column vocabularies (a POS run has none; the
+        tagger task's ``data.feature_columns`` do)."""
+        return ()
 
     def init_weights(
         self, model: nn.Module, config: RunConfig, vocabs: dict[str, Any]
@@ -214,11 +224,20 @@ def unseen_tag_info(
     }
 
 
-def example(codec: SentenceCodec, sentence: TaggedSentence | list[str]) -> Example:
-    """One sentence's tensors (and its tags, when it has them)."""
+def example(
+    codec: SentenceCodec,
+    sentence: TaggedSentence | list[str],
+    features: list[list[str]] | None = None,
+) -> Example:
+    """One sentence's tensors (and its tags, when it has them). A tagger run's feature
+    column values ``[T][F]`` come from the sentence (``features``) or are given."""
     words = sentence.words if isinstance(sentence, TaggedSentence) else sentence
-    features = codec.encode(words).features
-    tensors = {name: torch.tensor(value, dtype=torch.long) for name, value in features.items()}
+    if isinstance(sentence, TaggedSentence) and sentence.features:
+        features = sentence.features
+    encoded = codec.encode(words) if features is None else codec.encode(words, features)
+    tensors = {
+        name: torch.tensor(value, dtype=torch.long) for name, value in encoded.features.items()
+    }
     if isinstance(sentence, TaggedSentence):
         tensors["tags"] = torch.tensor(codec.tag_ids(sentence.tags))
     return tensors

@@ -8,8 +8,9 @@ transitions (``model.constrained``). ``tag`` prints the spans too; ``--json`` gi
 token and character offsets.
 
 The parts: ``config``, ``codec`` (the POS codec plus spans), ``training``, ``predictor``
-(``tag``, ``spans``), ``export``, ``inspector`` and ``presets/`` (``chunk``, ``ner-es``,
-``ner-nl``).
+(``tag``, ``spans``), ``export``, ``inspector`` and ``presets/`` (``chunk``, ``chunk-pos``,
+``ner-es``, ``ner-nl``). ``data.feature_columns`` reads other columns of the file (POS ...)
+as inputs beside the words: such a run tags CoNLL files (``tag --file``), not plain text.
 """
 
 from lstmlab.tasks.spec import Command, Option, TaskSpec

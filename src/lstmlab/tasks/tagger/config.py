@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lstmlab.data.tagged import CONLL2002_LANGUAGES, CONLLU_TAGS
 from lstmlab.training.config import check
@@ -22,6 +22,9 @@ class TaggerData:
     valid_file: str = ""  # optional: else validation is carved from train (val_fraction)
     test_file: str = ""  # optional: else no test
     column: int = -1  # the tag column of a CoNLL file: -1 the last, 1 the second ...
+    # Columns read as inputs, numbered as `column` (CoNLL-2000's and CoNLL-2002's POS: 1):
+    # each gets a vocabulary and an embedding (model.feature_dim). Empty: words only.
+    feature_columns: list[int] = field(default_factory=list)
     conllu_tag: str = "upos"  # CoNLL-U files: "upos" or "xpos"
     scheme: str = "auto"  # span scheme: auto (told from the training tags), iob1, iob2,
     # bioes, or none (tags without spans, e.g. POS: token metrics only)
@@ -47,6 +50,7 @@ class TaggerData:
             f"data.language must be one of {', '.join(CONLL2002_LANGUAGES)}",
         )
         check(self.column >= 1 or self.column == -1, "data.column must be >= 1, or -1 (the last)")
+        self.validate_feature_columns()
         check(self.conllu_tag in CONLLU_TAGS, "data.conllu_tag must be 'upos' or 'xpos'")
         check(self.scheme in SCHEME_CHOICES, f"data.scheme must be one of {SCHEME_CHOICES}")
         check(self.min_freq >= 1, "data.min_freq must be >= 1")
@@ -54,4 +58,21 @@ class TaggerData:
         check(
             min(self.max_train, self.max_valid, self.max_test) >= 0,
             "data.max_train/max_valid/max_test must be >= 0 (0: all)",
+        )
+
+    def validate_feature_columns(self) -> None:
+        columns = self.feature_columns
+        check(
+            isinstance(columns, list)
+            and all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in columns),
+            "data.feature_columns must list column numbers >= 1 (column 0 holds the words)",
+        )
+        check(len(set(columns)) == len(columns), "data.feature_columns names a column twice")
+        # The built-in corpora have three columns: -1, their last, is 2.
+        last = 2 if self.corpus in ("conll2000", "conll2002") else -1
+        tag = last if self.column == -1 else self.column
+        check(
+            tag not in columns,
+            f"data.feature_columns holds {tag}, the tag column (data.column); a feature "
+            "column must be another one",
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 from torch import nn
 
+from lstmlab.errors import ConfigError
 from lstmlab.tasks.pos.export import PosExport
 from lstmlab.training.config import RunConfig
 
@@ -22,6 +23,17 @@ class TaggerExport(PosExport):
         "-> `do n't`); text tokenised differently is tagged less reliably.",
         "Words unseen in training are tagged from their letters and casing only.",
     )
+
+    def check_exportable(self, config: RunConfig, fmt: str) -> None:
+        """A run with feature columns reads an input the graph (and the runtime, which
+        tags plain text) lacks: only its weights and config export."""
+        columns = config.data.feature_columns
+        if columns and fmt != "safetensors":
+            raise ConfigError(
+                f"this run reads column {', '.join(map(str, columns))} of a CoNLL file as "
+                f"input (data.feature_columns), which the {fmt} bundle's runtime cannot feed "
+                "yet; --format safetensors exports its weights and config"
+            )
 
     def preprocess(self, config: RunConfig, model: nn.Module) -> dict[str, Any]:
         preprocess = super().preprocess(config, model)

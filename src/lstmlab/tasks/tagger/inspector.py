@@ -19,7 +19,11 @@ class TaggerInspector(PosInspector):
             _, valid, _ = read_splits(self.config.data, data_dir, self.config.train.seed)
         except (OSError, ValueError) as error:
             raise DataError(f"cannot read the run's validation data: {error}") from None
-        return [Encoded(s.words, example(self.codec, s.words)) for s in valid if s.words]
+        return [
+            Encoded(s.words, example(self.codec, s.words, s.features or None))
+            for s in valid
+            if s.words
+        ]
 
     def predict(self, text: str, evidence: bool = True) -> dict[str, Any]:
         answer = super().predict(text, evidence)

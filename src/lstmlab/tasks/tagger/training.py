@@ -24,6 +24,7 @@ from lstmlab.data.tagged import TaggedSentence, read_conll, read_conll2002, read
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import DataError
 from lstmlab.models.crf import CRF
+from lstmlab.models.inputs import validate_settings
 from lstmlab.models.tagger import SequenceTagger, SequenceTaggerConfig
 from lstmlab.tasks.base import Example, Prepared, StepResult
 from lstmlab.tasks.pos.training import (
@@ -33,7 +34,7 @@ from lstmlab.tasks.pos.training import (
     tagging_report,
     unseen_tag_info,
 )
-from lstmlab.tasks.tagger.codec import TaggerCodec, scheme_of
+from lstmlab.tasks.tagger.codec import TaggerCodec, feature_vocab_name, scheme_of
 from lstmlab.tasks.tagger.config import TaggerData
 from lstmlab.training.config import RunConfig
 from lstmlab.training.spans import (
@@ -50,10 +51,17 @@ class TaggerModelConfig(SequenceTaggerConfig):
     """The tagger's ``[model]`` settings, and whether its CRF keeps to the span scheme."""
 
     constrained: bool = True  # with use_crf and a span scheme: only valid transitions
+    feature_dim: int = 20  # the embedding size of each data.feature_columns column
+
+    def validate(self) -> None:
+        super().validate()
+        validate_settings(self, sizes=("feature_dim",))
 
 
 def read_file(path: str | Path, cfg: TaggerData) -> list[TaggedSentence]:
-    return read_tagged_file(path, column=cfg.column, conllu_tag=cfg.conllu_tag)
+    return read_tagged_file(
+        path, column=cfg.column, conllu_tag=cfg.conllu_tag, feature_columns=cfg.feature_columns
+    )
 
 
 def read_splits(cfg: TaggerData, data_dir: str | None, seed: int):
@@ -61,13 +69,14 @@ def read_splits(cfg: TaggerData, data_dir: str | None, seed: int):
     cut to its ``data.max_*`` seeded subset."""
     valid: list[TaggedSentence] | None = None
     if cfg.corpus == "conll2000":
-        train = read_conll(locate("conll2000", data_dir, "train"), cfg.column)
-        test = read_conll(locate("conll2000", data_dir, "test"), cfg.column)
+        features = cfg.feature_columns
+        train = read_conll(locate("conll2000", data_dir, "train"), cfg.column, features)
+        test = read_conll(locate("conll2000", data_dir, "test"), cfg.column, features)
     elif cfg.corpus == "conll2002":
         zipped = locate("conll2002", data_dir)
         column = 2 if cfg.column == -1 else cfg.column
         train, valid, test = (
-            read_conll2002(zipped, cfg.language, split, column)
+            read_conll2002(zipped, cfg.language, split, column, cfg.feature_columns)
             for split in ("train", "validation", "test")
         )
     else:
@@ -150,6 +159,9 @@ class TaggerTraining(PosTraining):
             "chars": chars.to_dict(),
             "tags": {**tags.to_dict(), "scheme": scheme},
         }
+        for place, column in enumerate(cfg.feature_columns):  # their values seen in training
+            values = Vocab.build([[row[place] for s in train for row in s.features]])
+            vocabs[feature_vocab_name(column)] = values.to_dict()
         codec = TaggerCodec(cfg, vocabs)
         self.codec = codec
         examples = {
@@ -165,6 +177,10 @@ class TaggerTraining(PosTraining):
             "tags": len(tags),
             "span scheme": scheme or "none (token tags only)",
         }
+        for column in cfg.feature_columns:
+            info[f"column {column} values (input)"] = len(
+                vocabs[feature_vocab_name(column)]["tokens"]
+            )
         info.update(unseen_tag_info(valid, test, codec))
         if rewritten:
             info["gold sequences rewritten to valid " + str(scheme)] = rewritten
@@ -177,6 +193,12 @@ class TaggerTraining(PosTraining):
         if constrained(config, self.scheme):
             model.crf = CRF(len(self.tag_names), allowed_transitions(self.tag_names, self.scheme))
         return model
+
+    def feature_vocab_sizes(self, config: RunConfig, vocabs: dict[str, Any]) -> tuple[int, ...]:
+        """The number of value ids of each ``data.feature_columns`` column."""
+        return tuple(
+            len(vocabs[feature_vocab_name(c)]["tokens"]) for c in config.data.feature_columns
+        )
 
     def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult:
         result = super().step(model, batch)
