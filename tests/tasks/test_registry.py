@@ -314,6 +314,17 @@ def test_train_help_lists_tasks_presets_and_settings(capsys) -> None:
     assert "pooling='last'" in out and "epochs=5" in out
 
 
+def test_builtin_tasks_declare_the_model_settings_their_training_builds_from() -> None:
+    # The torch-free ``model`` part (read by `train --help` and the settings checks) must
+    # be the very class the training part builds the model from.
+    from lstmlab.tasks.registry import BUILTIN_TASKS
+
+    for name in (module.rsplit(".", 1)[1] for module in BUILTIN_TASKS):
+        spec = get_task(name)
+        assert spec.model, name
+        assert spec.model_config is spec.trainer().model_config, name
+
+
 def test_unknown_task_is_a_one_line_error() -> None:
     with pytest.raises(ConfigError, match="unknown task 'nope'; choose one of sentiment"):
         get_task("nope")

@@ -16,13 +16,15 @@ import csv
 import json
 import math
 from pathlib import Path
-
-import torch
-from torch import Tensor, nn
+from typing import TYPE_CHECKING
 
 from lstmlab.data.textfile import quote, read_text
 from lstmlab.errors import ConfigError, DataError
-from lstmlab.nn import LSTM, LSTMGates
+
+if TYPE_CHECKING:  # torch is imported when the example runs: `explain --help` needs none
+    from torch import Tensor, nn
+
+    from lstmlab.nn import LSTMGates
 
 CLASSIC_SEQUENCE = [[0.3, 1.9, 4.5], [0.4, 0.1, 0.23], [0.7, 0.91, 0.43], [0.34, 0.01, 0.002]]
 MAX_SIZE = 256  # largest --input-size / --hidden-size: every unit gets table rows
@@ -81,6 +83,10 @@ def run_explain(args: argparse.Namespace) -> int:
         )
     if not -(2**63) <= args.seed < 2**64:
         raise ConfigError(f"--seed must fit in 64 bits, got {args.seed}")
+    import torch
+
+    from lstmlab.nn import LSTM, LSTMGates
+
     torch_lstm = build_worked_example(input_size, args.hidden_size, args.seed)
     if sequence is None:
         sequence = (
@@ -111,6 +117,9 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def build_worked_example(input_size: int, hidden_size: int, seed: int) -> nn.LSTM:
     """The lab's setup: seeded LSTM, ``weight_ih_l0`` from ``randn``, zero biases."""
+    import torch
+    from torch import nn
+
     torch.manual_seed(seed)
     lstm = nn.LSTM(input_size=input_size, hidden_size=hidden_size, batch_first=True)
     with torch.no_grad():

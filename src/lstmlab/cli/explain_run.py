@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from lstmlab.errors import ConfigError
-from lstmlab.inspect.evidence import MAX_EVIDENCE_TOKENS
+from lstmlab.inspect.limits import MAX_EVIDENCE_TOKENS
 
 TOY_OPTIONS = ("input_size", "hidden_size", "seed", "sequence")
 

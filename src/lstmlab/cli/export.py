@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lstmlab.export import FORMATS, export_run
+from lstmlab.export import FORMATS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,5 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from lstmlab.export import export_run  # imports torch: not for `export --help`
+
     export_run(args.run_dir, args.out, args.format)
     return 0

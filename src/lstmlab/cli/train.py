@@ -16,6 +16,7 @@ from lstmlab.errors import ConfigError
 from lstmlab.tasks import all_tasks, get_task
 from lstmlab.tasks.spec import Option, TaskSpec
 from lstmlab.training.config import TrainConfig, parse_override, preset_names
+from lstmlab.training.rundir import default_run_dir
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -105,9 +106,6 @@ def common_overrides(args: argparse.Namespace) -> list[str]:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    # Imported here: it imports torch (seconds), which `lstmlab train --help` does not need.
-    from lstmlab.training.runner import default_run_dir, read_run_config, train_run
-
     spec = get_task(args.task)
     overrides = [
         *args.overrides,
@@ -125,11 +123,17 @@ def run_train(args: argparse.Namespace) -> int:
                 "--resume continues the saved configuration; only train.* "
                 "settings (e.g. train.epochs) may be changed"
             )
+        from lstmlab.training.runner import read_run_config
+
         saved = read_run_config(spec, args.resume)
         config = spec.resolve_config(None, overrides, base=saved.to_dict())
         run_dir = args.resume
     else:
         config = spec.resolve_config(args.preset, overrides)
         run_dir = args.out or default_run_dir(spec.name, args.preset)
+    # Imported only now: it imports torch (seconds), which a mistyped setting or preset,
+    # reported above, does not need.
+    from lstmlab.training.runner import train_run
+
     train_run(spec, config, run_dir, data_dir=args.data_dir, resume=bool(args.resume))
     return 0

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from lstmlab.errors import CheckpointError, ConfigError
+from lstmlab.export import FORMATS
 from lstmlab.export.card import model_card
 from lstmlab.export.graphs import GraphSpec, exportable_copy
 from lstmlab.runtime.manifest import (
@@ -42,7 +43,6 @@ from lstmlab.training.config import RunConfig
 from lstmlab.training.runner import load_trained, run_task_name
 from lstmlab.version import __version__
 
-FORMATS = ("onnx", "torchscript", "safetensors")
 ONNX_OPSET = 17
 # The self-check after export runs shapes the export's example did not have.
 CHECK_BATCH, CHECK_LENGTH = 5, 13

@@ -28,14 +28,10 @@ import torch
 from torch import Tensor
 
 from lstmlab.errors import ConfigError
+from lstmlab.inspect.limits import MAX_EVIDENCE_TOKENS
 
 ProbabilityFn = Callable[[Tensor], Tensor]  # ids [B, T] -> class probabilities [B, C]
 CHUNK = 256  # occluded copies per forward pass
-
-
-# Leave-one-out evidence costs one forward pass per token, over the whole text each time
-# (quadratic): beyond this many tokens it is refused rather than left to run for hours.
-MAX_EVIDENCE_TOKENS = 5_000
 
 
 @torch.no_grad()

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-CELLS = ("lstm", "gru", "lstmlab")
+from lstmlab.models.config import CELLS
 
 
 def make_rnn(cell: str, weight_drop: float = 0.0, **rnn_kwargs) -> nn.Module:

@@ -30,60 +30,16 @@ at every step (:mod:`lstmlab.models.dropout`).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
-from lstmlab.errors import ConfigError
-from lstmlab.models.backend import CELLS, final_hidden, make_rnn, run_lstm
+from lstmlab.models.backend import final_hidden, make_rnn, run_lstm
+from lstmlab.models.config import POOLINGS, TextClassifierConfig
 from lstmlab.models.dropout import sequence_dropout
-from lstmlab.models.inputs import check_ids_and_lengths, check_weight_drop, validate_settings
+from lstmlab.models.inputs import check_ids_and_lengths
 
-POOLINGS = ("last", "max", "mean", "concat", "lab")
-
-
-@dataclass
-class TextClassifierConfig:
-    """The ``[model]`` settings of a text classification run: :class:`TextClassifier`'s
-    arguments.
-
-    ``init_from`` names a language-model run (``lstmlab train lm``) whose vocabulary,
-    embedding and LSTM weights the classifier starts from; its sizes must then match the
-    language model's (``embedding_dim``, ``hidden_size``, ``num_layers``, one direction).
-    """
-
-    embedding_dim: int = 128
-    hidden_size: int = 64
-    num_layers: int = 1
-    bidirectional: bool = True
-    dropout: float = 0.5
-    embedding_dropout: float = 0.5
-    pooling: str = "last"
-    cell: str = "lstm"  # "lstm", "gru" or "lstmlab" (the transparent LSTM)
-    init_from: str = ""  # a language-model run folder to start from (fine-tuning)
-    pretrained_vectors: str = ""  # word2vec/GloVe/fastText text file for the embedding
-    freeze_embeddings: bool = False  # keep the (pretrained) embedding fixed in training
-    weight_drop: float = 0.0  # DropConnect on the LSTM's weight_hh (AWD-LSTM); lstm/lstmlab
-    locked_dropout: bool = False  # embedding dropout: one mask per review for every step
-
-    def validate(self) -> None:
-        validate_settings(
-            self,
-            sizes=("embedding_dim", "hidden_size", "num_layers"),
-            rates=("dropout", "embedding_dropout", "weight_drop"),
-            choices={"pooling": POOLINGS, "cell": CELLS},
-        )
-        check_weight_drop(self.weight_drop, self.cell)
-        if self.init_from and self.pretrained_vectors:
-            raise ConfigError(
-                "model.init_from and model.pretrained_vectors both set the embedding; choose one"
-            )
-        if self.freeze_embeddings and not (self.pretrained_vectors or self.init_from):
-            raise ConfigError(
-                "model.freeze_embeddings keeps a pretrained embedding fixed; "
-                "set model.pretrained_vectors (or model.init_from) too"
-            )
+__all__ = ["POOLINGS", "TextClassifier", "TextClassifierConfig"]
 
 
 class TextClassifier(nn.Module):

@@ -26,48 +26,16 @@ where ``reset`` is true; see :mod:`lstmlab.data.stream`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 from torch import Tensor, nn
 
-from lstmlab.errors import ConfigError
-from lstmlab.models.backend import CELLS, make_rnn
+from lstmlab.models.backend import make_rnn
+from lstmlab.models.config import SOFTMAXES, LanguageModelConfig
 from lstmlab.models.dropout import sequence_dropout
-from lstmlab.models.inputs import check_weight_drop, validate_settings
 
-SOFTMAXES = ("adaptive", "full")
+__all__ = ["SOFTMAXES", "LanguageModel", "LanguageModelConfig"]
+
 State = tuple[Tensor, Tensor] | Tensor  # an LSTM's (h, c), a GRU's h: [L, B, H] each
-
-
-@dataclass
-class LanguageModelConfig:
-    """The ``[model]`` settings of a language-model run (:class:`LanguageModel`'s arguments)."""
-
-    embedding_dim: int = 256
-    hidden_size: int = 512
-    num_layers: int = 1
-    dropout: float = 0.1  # on the embeddings, between layers and on the LSTM's output
-    cell: str = "lstm"  # "lstm", "gru" or "lstmlab" (the transparent LSTM)
-    softmax: str = "adaptive"  # "adaptive" or "full"
-    cutoffs: list[int] = field(default_factory=lambda: [2000, 10000])  # adaptive clusters
-    tie_weights: bool = True  # full softmax: output weight = input embedding
-    weight_drop: float = 0.0  # DropConnect on the LSTM's weight_hh (AWD-LSTM); lstm/lstmlab
-    locked_dropout: bool = False  # one dropout mask per sequence on the LSTM's input/output
-
-    def validate(self) -> None:
-        validate_settings(
-            self,
-            sizes=("embedding_dim", "hidden_size", "num_layers"),
-            rates=("dropout", "weight_drop"),
-            choices={"cell": CELLS, "softmax": SOFTMAXES},
-        )
-        check_weight_drop(self.weight_drop, self.cell)
-        cutoffs = self.cutoffs
-        if not all(isinstance(c, int) and c > 0 for c in cutoffs) or cutoffs != sorted(
-            set(cutoffs)
-        ):
-            raise ConfigError(f"model.cutoffs must be increasing positive integers, got {cutoffs}")
 
 
 class LanguageModel(nn.Module):

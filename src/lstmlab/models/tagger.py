@@ -18,52 +18,19 @@ distributed trainer divides by the global number of real tokens.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lstmlab.errors import ConfigError
-from lstmlab.models.backend import CELLS, make_rnn, run_lstm
+from lstmlab.models.backend import make_rnn, run_lstm
 from lstmlab.models.char_encoder import make_char_encoder
+from lstmlab.models.config import CHAR_ENCODERS, SequenceTaggerConfig
 from lstmlab.models.crf import CRF, IGNORE_INDEX
-from lstmlab.models.inputs import check_ids_and_lengths, validate_settings
+from lstmlab.models.inputs import check_ids_and_lengths
+
+__all__ = ["CHAR_ENCODERS", "REDUCTIONS", "SequenceTagger", "SequenceTaggerConfig"]
 
 REDUCTIONS = ("mean", "sum")
-CHAR_ENCODERS = ("cnn", "lstm", "none")
-
-
-@dataclass
-class SequenceTaggerConfig:
-    """The ``[model]`` settings of a POS run (see :class:`SequenceTagger`'s arguments)."""
-
-    word_dim: int = 100
-    char_encoder: str = "cnn"  # "cnn", "lstm" or "none"
-    char_dim: int = 30
-    char_hidden: int = 50
-    casing: bool = True
-    hidden_size: int = 128
-    num_layers: int = 1
-    dropout: float = 0.5
-    word_dropout: float = 0.0  # share of training words replaced by <unk>
-    use_crf: bool = False
-    cell: str = "lstm"  # "lstm", "gru" or "lstmlab" (the transparent LSTM)
-    pretrained_vectors: str = ""  # word2vec/GloVe/fastText text file for the word embedding
-    freeze_embeddings: bool = False  # keep the pretrained word embedding fixed in training
-
-    def validate(self) -> None:
-        validate_settings(
-            self,
-            sizes=("word_dim", "char_dim", "char_hidden", "hidden_size", "num_layers"),
-            rates=("dropout", "word_dropout"),
-            choices={"char_encoder": CHAR_ENCODERS, "cell": CELLS},
-        )
-        if self.freeze_embeddings and not self.pretrained_vectors:
-            raise ConfigError(
-                "model.freeze_embeddings keeps pretrained vectors fixed; set "
-                "model.pretrained_vectors too"
-            )
 
 
 class SequenceTagger(nn.Module):

@@ -10,6 +10,8 @@ A task package ``tasks/<name>/`` (or any installed package, through the entry po
 
 - ``config``: the ``[data]`` settings dataclass, with ``validate()`` (ranges are checked
   there, once, as ``ConfigError``); torch-free.
+- ``model``: the ``[model]`` settings dataclass, likewise torch-free, so that ``lstmlab
+  train TASK --help`` and a mistyped setting answer without importing torch.
 - ``codec`` (torch-free, :mod:`lstmlab.tasks.codec`): text -> ``Encoded`` tokens and
   features, ``pad``/``unpad`` of the graph's numpy inputs and outputs, outputs -> labels,
   tags or words; built from the ``[data]`` settings and the vocabularies. Training,
@@ -19,7 +21,8 @@ A task package ``tasks/<name>/`` (or any installed package, through the entry po
   counts, and each example's output in evaluation), ``metrics`` (counts -> loss,
   accuracy, perplexity, macro-F1 ...), ``select`` (the default ``train.select``, e.g.
   ``val_accuracy``), ``report`` (from the test pass's outputs), ``labelled_examples``
-  (``evaluate --file``), ``summary_lines``; the ``[model]`` dataclass as ``model_config``.
+  (``evaluate --file``), ``summary_lines``; the ``[model]`` dataclass as ``model_config``
+  (the same class as the ``model`` part).
 - ``predictor`` (:class:`~lstmlab.tasks.predictor.Predictor`, torch-free where it can be):
   the typed methods of ``lstmlab.load(run)`` and of an ONNX bundle (``predict``, ``tag``,
   ``generate``), and ``command_output`` for the prediction command.

@@ -19,7 +19,7 @@ from typing import Any
 from lstmlab.errors import ConfigError
 
 OPTION_KINDS = ("str", "path", "int", "float", "flag", "choice")
-PARTS = ("config", "codec", "training", "predictor", "export", "inspector")
+PARTS = ("config", "model", "codec", "training", "predictor", "export", "inspector")
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,9 @@ class TaskSpec:
     Parts (each optional except ``config`` and ``training``):
 
     - ``config``     the ``[data]`` settings dataclass (torch-free: the runtime reads it)
+    - ``model``      the ``[model]`` settings dataclass (torch-free: ``lstmlab train TASK
+      --help`` and the checks of ``--set`` and presets read it without importing torch);
+      without it, the training part's ``model_config``
     - ``codec``      text -> ids/features and model outputs -> answers (torch-free)
     - ``training``   a :class:`~lstmlab.tasks.base.TaskTraining` subclass
     - ``predictor``  a :class:`~lstmlab.tasks.predictor.Predictor` subclass (``lstmlab.load``)
@@ -85,6 +88,7 @@ class TaskSpec:
     help: str
     package: str = ""  # where the parts live; "": they name whole module paths
     config: str = "config:Data"
+    model: str | None = None
     codec: str | None = None
     training: str = "training:Training"
     predictor: str | None = None
@@ -122,7 +126,10 @@ class TaskSpec:
 
     @property
     def model_config(self) -> type:
-        """The ``[model]`` settings dataclass (from the training part)."""
+        """The ``[model]`` settings dataclass: the ``model`` part, else the training part's
+        ``model_config`` (which imports the task's torch code)."""
+        if self.model:
+            return self.part("model")
         return self.trainer().model_config
 
     def trainer(self) -> Any:

@@ -30,6 +30,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from lstmlab.data.textfile import os_reason, short_path
@@ -127,6 +128,14 @@ def release_run_dir(run_dir: Path) -> None:
     handle = _locks.pop(Path(run_dir).absolute(), None)
     if handle is not None:
         os.close(handle)
+
+
+def default_run_dir(task: str, preset: str | None) -> Path:
+    """A new folder ``runs/<task>-<preset>-<time>`` made for this run alone (``-2``, ``-3``
+    ... when another run started in the same second)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    label = Path(preset).stem if preset else "default"
+    return claim_new_run_dir(Path("runs") / f"{task}-{label}-{stamp}")
 
 
 def claim_new_run_dir(path: Path) -> Path:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +43,7 @@ from lstmlab.training.distributed import (
 )
 from lstmlab.training.plots import plot_history
 from lstmlab.training.rundir import (
-    claim_new_run_dir,
+    default_run_dir,
     prepare_run_dir,
     release_run_dir,
     remove_if_unused,
@@ -60,14 +59,6 @@ __all__ = [
     "run_task_name",
     "train_run",
 ]
-
-
-def default_run_dir(task: str, preset: str | None) -> Path:
-    """A new folder ``runs/<task>-<preset>-<time>`` made for this run alone (``-2``, ``-3``
-    ... when another run started in the same second)."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    label = Path(preset).stem if preset else "default"
-    return claim_new_run_dir(Path("runs") / f"{task}-{label}-{stamp}")
 
 
 def run_task_name(run_dir: Path) -> str:

@@ -18,6 +18,7 @@ TASK = TaskSpec(
     help="text classification: your own labelled texts (CSV, TSV, JSONL), or TREC",
     package=__name__,
     config="config:ClassifyData",
+    model="config:TextClassifierConfig",
     codec="codec:TextCodec",
     training="training:ClassifyTraining",
     predictor="predictor:ClassifyPredictor",

@@ -1,4 +1,4 @@
-"""The ``[data]`` settings of a text classification run (imports no torch)."""
+"""The ``[data]`` and ``[model]`` settings of a text classification run (imports no torch)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from lstmlab.data.tokenize import TOKENIZERS
 from lstmlab.data.trec import LABEL_SETS
 from lstmlab.data.truncation import TRUNCATE_MODES
 from lstmlab.data.vocab import DEFAULT_SPECIALS
+from lstmlab.models.config import TextClassifierConfig as TextClassifierConfig
 from lstmlab.training.config import check
 
 CORPORA = ("files", "trec")

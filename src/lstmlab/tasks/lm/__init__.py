@@ -13,6 +13,7 @@ TASK = TaskSpec(
     help="language modelling: IMDb train + unlabelled reviews (or your own text files)",
     package=__name__,
     config="config:LmData",
+    model="config:LanguageModelConfig",
     codec="codec:LmCodec",
     training="training:LmTraining",
     predictor="predictor:LmPredictor",

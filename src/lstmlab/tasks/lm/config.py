@@ -1,4 +1,4 @@
-"""The ``[data]`` settings of a language-model run (imports no torch)."""
+"""The ``[data]`` and ``[model]`` settings of a language-model run (imports no torch)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from lstmlab.data.tokenize import TOKENIZERS
 from lstmlab.data.vocab import DEFAULT_SPECIALS
+from lstmlab.models.config import LanguageModelConfig as LanguageModelConfig
 from lstmlab.training.config import check
 
 CORPORA = ("imdb", "files")

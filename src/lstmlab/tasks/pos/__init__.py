@@ -13,6 +13,7 @@ TASK = TaskSpec(
     help="part-of-speech tagging (CoNLL-2000, Brown, your own tagged files)",
     package=__name__,
     config="config:PosData",
+    model="config:SequenceTaggerConfig",
     codec="codec:SentenceCodec",
     training="training:PosTraining",
     predictor="predictor:PosPredictor",

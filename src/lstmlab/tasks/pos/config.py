@@ -1,10 +1,12 @@
-"""The ``[data]`` settings of a POS run (imports no torch: the runtime reads them)."""
+"""The ``[data]`` and ``[model]`` settings of a POS run (imports no torch: the runtime reads
+them). The ``[model]`` dataclass is the tagger's (:mod:`lstmlab.models.config`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from lstmlab.data.tagged import CONLLU_TAGS
+from lstmlab.models.config import SequenceTaggerConfig as SequenceTaggerConfig
 from lstmlab.training.config import check
 
 CORPORA = ("conll2000", "brown", "files")

@@ -13,6 +13,7 @@ TASK = TaskSpec(
     help="sentiment classification: IMDb (or your own labelled reviews)",
     package=__name__,
     config="config:SentimentData",
+    model="config:TextClassifierConfig",
     codec="codec:ReviewCodec",
     training="training:SentimentTraining",
     predictor="predictor:SentimentPredictor",

@@ -1,4 +1,5 @@
-"""The ``[data]`` settings of a sentiment run (imports no torch: the runtime reads them)."""
+"""The ``[data]`` and ``[model]`` settings of a sentiment run (imports no torch: the runtime
+reads them). The ``[model]`` dataclass is the classifier's (:mod:`lstmlab.models.config`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from lstmlab.data.tokenize import TOKENIZERS
 from lstmlab.data.truncation import TRUNCATE_MODES
 from lstmlab.data.vocab import DEFAULT_SPECIALS
+from lstmlab.models.config import TextClassifierConfig as TextClassifierConfig
 from lstmlab.training.config import check
 
 

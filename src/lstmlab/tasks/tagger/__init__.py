@@ -20,6 +20,7 @@ TASK = TaskSpec(
     help="sequence labelling with span F1: CoNLL-2000 chunking, CoNLL-2002 NER, your files",
     package=__name__,
     config="config:TaggerData",
+    model="config:TaggerModelConfig",
     codec="codec:TaggerCodec",
     training="training:TaggerTraining",
     predictor="predictor:TaggerPredictor",

@@ -1,10 +1,11 @@
-"""The ``[data]`` settings of a sequence labelling run (imports no torch)."""
+"""The ``[data]`` and ``[model]`` settings of a sequence labelling run (imports no torch)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from lstmlab.data.tagged import CONLL2002_LANGUAGES, CONLLU_TAGS
+from lstmlab.models.config import SequenceTaggerConfig, validate_settings
 from lstmlab.training.config import check
 from lstmlab.training.spans import SCHEMES
 
@@ -76,3 +77,15 @@ class TaggerData:
             f"data.feature_columns holds {tag}, the tag column (data.column); a feature "
             "column must be another one",
         )
+
+
+@dataclass
+class TaggerModelConfig(SequenceTaggerConfig):
+    """The tagger's ``[model]`` settings, and whether its CRF keeps to the span scheme."""
+
+    constrained: bool = True  # with use_crf and a span scheme: only valid transitions
+    feature_dim: int = 20  # the embedding size of each data.feature_columns column
+
+    def validate(self) -> None:
+        super().validate()
+        validate_settings(self, sizes=("feature_dim",))

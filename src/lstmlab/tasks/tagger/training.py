@@ -11,7 +11,6 @@ that break them (a stray ``I-`` after ``O``) are rewritten with the same spans
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,7 @@ from lstmlab.data.tagged import TaggedSentence, read_conll, read_conll2002, read
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import DataError
 from lstmlab.models.crf import CRF
-from lstmlab.models.inputs import validate_settings
-from lstmlab.models.tagger import SequenceTagger, SequenceTaggerConfig
+from lstmlab.models.tagger import SequenceTagger
 from lstmlab.tasks.base import Example, Prepared, StepResult
 from lstmlab.tasks.pos.training import (
     PosTraining,
@@ -35,7 +33,7 @@ from lstmlab.tasks.pos.training import (
     unseen_tag_info,
 )
 from lstmlab.tasks.tagger.codec import TaggerCodec, feature_vocab_name, scheme_of
-from lstmlab.tasks.tagger.config import TaggerData
+from lstmlab.tasks.tagger.config import TaggerData, TaggerModelConfig
 from lstmlab.training.config import RunConfig
 from lstmlab.training.spans import (
     SpanCounts,
@@ -44,18 +42,6 @@ from lstmlab.training.spans import (
     is_valid,
     to_scheme,
 )
-
-
-@dataclass
-class TaggerModelConfig(SequenceTaggerConfig):
-    """The tagger's ``[model]`` settings, and whether its CRF keeps to the span scheme."""
-
-    constrained: bool = True  # with use_crf and a span scheme: only valid transitions
-    feature_dim: int = 20  # the embedding size of each data.feature_columns column
-
-    def validate(self) -> None:
-        super().validate()
-        validate_settings(self, sizes=("feature_dim",))
 
 
 def read_file(path: str | Path, cfg: TaggerData) -> list[TaggedSentence]:
