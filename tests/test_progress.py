@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lstmlab import progress
-from lstmlab.cli.main import main
+from lstmlab.cli.main import build_parser, main
 
 
 def test_plain_lines_off_a_terminal(capsys, monkeypatch):
@@ -50,3 +50,33 @@ def test_the_global_flag(tmp_path, capsys, monkeypatch):
     main(["data", "list", "--data-dir", str(tmp_path)])
     captured = capsys.readouterr()
     assert "checking" in captured.err and "checking" not in captured.out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--no-progress", "train", "pos"],
+        ["train", "pos", "--no-progress", "--set", "train.epochs=1"],
+        ["train", "--no-progress", "pos"],
+        ["data", "list", "--no-progress"],
+        ["data", "fetch", "conll2000", "--no-progress"],
+        ["tag", "RUN", "--no-progress", "a text"],
+        ["explain", "--no-progress"],
+    ],
+)
+def test_no_progress_is_one_switch_before_or_after_the_command(argv):
+    args, _ = build_parser(argv).parse_known_args(argv)
+    assert args.no_progress is True
+
+
+def test_no_progress_is_off_unless_given():
+    argv = ["data", "list"]
+    assert build_parser(argv).parse_known_args(argv)[0].no_progress is False
+
+
+def test_no_progress_after_the_command_silences_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(progress, "PLAIN_EVERY", 0.0)
+    main(["data", "list", "--data-dir", str(tmp_path), "--no-progress"])
+    captured = capsys.readouterr()
+    assert captured.err == "" and "conll2000" in captured.out
+    assert progress.enabled()

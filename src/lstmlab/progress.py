@@ -6,7 +6,8 @@
   lines on standard error, ``reading IMDb: 40% (40,000/100,000)``, at most one every
   :data:`PLAIN_EVERY` seconds (and one at the end of work that printed any), so logs stay
   readable; work shorter than that prints nothing.
-- Off: ``lstmlab --no-progress`` (every command) or ``LSTMLAB_NO_PROGRESS=1``.
+- Off: ``--no-progress``, before or after any command (``lstmlab data list --no-progress``),
+  or ``LSTMLAB_NO_PROGRESS=1``.
 
 :func:`bar` takes tqdm's arguments (``iterable``, ``desc``, ``total``, ``leave``,
 ``disable``, ...) and returns an object with tqdm's ``update``, ``set_postfix``, ``close``

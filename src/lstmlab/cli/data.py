@@ -46,7 +46,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fetching.add_argument("name", choices=sorted(DATASETS), metavar="NAME", help="data set name")
     fetching.add_argument("--data-dir", help=DATA_DIR_HELP)
     fetching.add_argument("--mirror", help=f"base URL to download from (default ${MIRROR_ENV_VAR})")
-    fetching.add_argument("--no-progress", action="store_true", help="no progress bar")
     fetching.set_defaults(func=run_fetch)
 
 
@@ -87,9 +86,8 @@ def _shortfall(counts: dict[str, int], complete: dict[str, int]) -> str:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    paths = fetch_dataset(
-        args.name, args.data_dir, mirror=args.mirror, progress=not args.no_progress
-    )
+    # Its bar follows the one switch (``--no-progress``, $LSTMLAB_NO_PROGRESS).
+    paths = fetch_dataset(args.name, args.data_dir, mirror=args.mirror)
     for path in paths:
         print(f"{args.name}: {path} ({_format_size(path.stat().st_size)}) verified")
     return 0

@@ -72,12 +72,7 @@ def build_parser(argv: list[str] | None = None, *, full: bool = False) -> argpar
         description="LSTMs made understandable and useful.",
     )
     parser.add_argument("--version", action="version", version=f"lstmlab {__version__}")
-    parser.add_argument(
-        "--no-progress",
-        dest="global_no_progress",  # a command's own defaults would override "no_progress"
-        action="store_true",
-        help="no progress bars or progress lines, for every command (also $LSTMLAB_NO_PROGRESS=1)",
-    )
+    add_no_progress(parser, default=False)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     table = command_table()
     chosen = _command_named(sys.argv[1:] if argv is None else argv, table)
@@ -91,7 +86,34 @@ def build_parser(argv: list[str] | None = None, *, full: bool = False) -> argpar
     for name, (_, help_text) in table.items():
         if name not in subparsers.choices:  # listed only: its module is not imported
             subparsers.add_parser(name, help=help_text)
+    for command in _all_subcommands(parser):
+        add_no_progress(command)
     return parser
+
+
+def add_no_progress(parser: argparse.ArgumentParser, default: Any = argparse.SUPPRESS) -> None:
+    """The one ``--no-progress`` switch, accepted before or after any command.
+
+    On a command's parser its default is SUPPRESS: argparse copies a sub-command's values
+    over the top-level ones, and a default there would undo ``lstmlab --no-progress CMD``.
+    """
+    parser.add_argument(
+        "--no-progress",
+        dest="no_progress",
+        action="store_true",
+        default=default,
+        help="no progress bars or progress lines (also $LSTMLAB_NO_PROGRESS=1)",
+    )
+
+
+def _all_subcommands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every command's parser under ``parser``, nested ones too (``train pos``, ``data list``)."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):  # aliases share a parser
+                found += [sub, *_all_subcommands(sub)]
+    return found
 
 
 def _command_named(argv: list[str], table: dict[str, tuple[str, str]]) -> str | None:
@@ -136,7 +158,7 @@ def _main(argv: list[str] | None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    if args.global_no_progress or getattr(args, "no_progress", False):
+    if args.no_progress:
         set_progress(False)
     previous = _handle_sigterm_like_ctrl_c()
     try:
