@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from lstmlab.cli.predict import add_threads, use_threads
 from lstmlab.errors import CheckpointError, ConfigError
 from lstmlab.runtime.manifest import is_bundle
 
@@ -26,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="data root (default $LSTMLAB_DATA, else $XDG_CACHE_HOME/lstmlab or ~/.cache/lstmlab)",
     )
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    add_threads(parser)
     parser.set_defaults(func=run_evaluate)
 
 
@@ -34,6 +36,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from lstmlab.tasks import get_task
     from lstmlab.training.trainer import Trainer
 
+    use_threads(args)
     # A run folder or an exported bundle (its safetensors weights and config), as predict.
     trained = load(args.run_dir)
     spec = get_task(trained.task)

@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lstmlab.cli.predict import add_threads, use_threads
 from lstmlab.data.textfile import quote, read_text
 from lstmlab.errors import ConfigError, DataError
 
@@ -59,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "file with one step per row (default: the classic four-step sequence)",
     )
     parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the gates as heatmaps")
+    add_threads(parser)
     from lstmlab.cli.explain_run import add_run_arguments
 
     add_run_arguments(parser)
@@ -66,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_explain(args: argparse.Namespace) -> int:
+    use_threads(args)
     if args.run is not None:
         from lstmlab.cli.explain_run import explain_run
 

@@ -37,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument("texts", nargs="*", metavar="TEXT")
         parser.add_argument("--file", type=Path, help="read one text a line from FILE")
         parser.add_argument("--json", action="store_true", help="print JSON lines")
+        add_threads(parser, "torch" if with_torch else "ONNX Runtime")
         options = {option.flag: option for task in tasks for option in task.command.options}
         add_options(parser, tuple(options.values()))
         parser.set_defaults(
@@ -59,6 +60,38 @@ def add_options(parser: argparse.ArgumentParser, options: tuple[Option, ...]) ->
             if option.kind == "choice":
                 kwargs["choices"] = option.choices
         parser.add_argument(option.flag, **kwargs)
+
+
+def add_threads(parser: argparse.ArgumentParser, engine: str = "torch") -> None:
+    """The prediction commands' ``--threads N`` (``train --threads`` for training)."""
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        metavar="N",
+        help=f"CPU threads for {engine} (default 0: {engine}'s own default, one per CPU core)",
+    )
+
+
+def check_threads(args: argparse.Namespace) -> int:
+    """``args.threads``, or ConfigError when out of range (as ``train.threads``)."""
+    from lstmlab.training.config import MAX_THREADS
+
+    if not 0 <= args.threads <= MAX_THREADS:
+        raise ConfigError(
+            f"--threads must be between 0 (the default) and {MAX_THREADS} on this machine, "
+            f"got {args.threads}"
+        )
+    return args.threads
+
+
+def use_threads(args: argparse.Namespace) -> None:
+    """Give torch ``args.threads`` CPU threads (0: leave its default). Called before the
+    model is loaded, so loading runs with them too."""
+    if check_threads(args):
+        import torch
+
+        torch.set_num_threads(args.threads)
 
 
 def read_text_batches(args: argparse.Namespace, allow_empty: bool = False) -> Iterator[list[str]]:
@@ -115,6 +148,7 @@ def _run_without_torch(args: argparse.Namespace) -> int:
     from lstmlab.runtime.__main__ import run
     from lstmlab.tasks import get_task
 
+    check_threads(args)
     args.bundle = args.run_dir
     run(args, get_task(task).command.options)
     return 0
@@ -124,6 +158,7 @@ def run_predict(args: argparse.Namespace) -> int:
     from lstmlab.api import load
     from lstmlab.tasks import get_task
 
+    use_threads(args)
     trained = load(args.run_dir)
     spec = get_task(trained.task)
     if trained.task not in args.tasks:

@@ -71,7 +71,7 @@ def _command(bundle: Path):
 def run(args: argparse.Namespace, options: tuple = ()) -> None:
     from lstmlab.runtime.predictor import load_bundle
 
-    bundle = load_bundle(args.bundle)
+    bundle = load_bundle(args.bundle, getattr(args, "threads", 0))
     lines: Iterable[str]
     if args.texts:
         lines = list(args.texts)
