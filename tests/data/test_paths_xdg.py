@@ -23,3 +23,18 @@ def test_without_xdg_or_with_a_relative_one_home_cache(monkeypatch):
     assert data_root() == Path("~/.cache/lstmlab").expanduser()
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # ignored, as the spec says
     assert data_root() == Path("~/.cache/lstmlab").expanduser()
+
+
+def test_a_read_only_data_folder_is_never_written_into_even_by_root(monkeypatch, tmp_path):
+    # ../shared/data is read-only by its permission bits; root's os.access says writable.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir(shared) == shared / "cache"  # a writable data root keeps it
+    (shared / "cache").rmdir()
+    shared.chmod(0o555)
+    try:
+        assert default_cache_dir(shared) == tmp_path / "xdg" / "lstmlab" / "cache"
+        assert not (shared / "cache").exists()
+    finally:
+        shared.chmod(0o755)

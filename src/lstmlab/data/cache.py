@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,13 @@ def cache_key(**parts: Any) -> str:
 
 
 def _is_writable_dir(directory: Path) -> bool:
+    """Whether lstmlab may write below ``directory``: its parent (the data root) must be
+    writable by its permission bits, not only to root, who may write anywhere (a shared,
+    read-only data folder is never written into, even by root)."""
+    parent = directory.parent
     try:
+        if not parent.stat().st_mode & stat.S_IWUSR:
+            return False
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:
         return False
