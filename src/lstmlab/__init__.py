@@ -6,7 +6,7 @@ The package is laid out by architecture:
 - ``lstmlab.data``      data sets, readers, tokenizers, vocabulary, batching
 - ``lstmlab.models``    sentiment classifier, sequence tagger, language model, CRF
 - ``lstmlab.training``  the one trainer shared by every task, checkpoints, plots
-- ``lstmlab.tasks``     the task registry and one package per task (sentiment, pos, lm)
+- ``lstmlab.tasks``     the task registry and one package per task (sentiment, pos, lm ...)
 - ``lstmlab.inspect``, ``lstmlab.serve``, ``lstmlab.export``, ``lstmlab.runtime``
                         looking inside runs, the web page, bundles, ONNX without torch
 - ``lstmlab.cli``       the ``lstmlab`` command line

@@ -258,18 +258,21 @@ def test_a_registered_task_runs_through_cli_and_api(parity_task, tmp_path, capsy
     assert answer["label"] == "odd" and answer["panel"] == "classes"
 
 
-PLUGIN = """
+# A task package's __init__ (its parts are this file's), for the tests that install one.
+TASK_PACKAGE = """
 from lstmlab.tasks import TaskSpec
 
 TASK = TaskSpec(
-    name="plugged",
-    help="a task from another installed package",
+    name="{name}",
+    help="{help}",
     config="test_registry:ParityData",
     training="test_registry:ParityTraining",
     predictor="test_registry:ParityPredictor",
     codec="test_registry:DigitCodec",
+    {order}
 )
 """
+PLUGIN = TASK_PACKAGE.format(name="plugged", help="a task from another installed package", order="")
 
 
 def test_a_task_from_an_entry_point_appears_in_every_command(tmp_path, monkeypatch, capsys):
@@ -301,6 +304,40 @@ def test_a_task_from_an_entry_point_appears_in_every_command(tmp_path, monkeypat
     assert "plugged" not in task_names()
 
 
+def test_a_package_under_lstmlab_tasks_is_a_built_in_task(tmp_path, monkeypatch, capsys):
+    """A built-in task is its package alone: the registry lists lstmlab/tasks/'s packages."""
+    import lstmlab.tasks as package
+    from lstmlab.tasks import all_tasks, registry
+
+    help = "a built-in task: a package under lstmlab/tasks/"
+    packages = {
+        "early": TASK_PACKAGE.format(name="early", help=help, order="order=15,"),
+        "late": TASK_PACKAGE.format(name="late", help=help, order=""),  # the default: last
+        "helpers": "HELP = 1\n",  # a subpackage without a TASK is no task
+    }
+    for name, text in packages.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(text)
+    monkeypatch.setattr(package, "__path__", [*package.__path__, str(tmp_path)])
+    sys.modules.setdefault("test_registry", sys.modules[__name__])
+    try:
+        registry.reload_plugins()
+        names = task_names()
+        assert names.index("sentiment") < names.index("early") < names.index("pos")
+        assert all(names.index(t.name) < names.index("late") for t in all_tasks() if t.order < 100)
+        assert "helpers" not in names
+        with pytest.raises(SystemExit):
+            main(["train", "--help"])
+        assert "early" in capsys.readouterr().out
+    finally:
+        for name in packages:
+            unregister_task(name)
+            sys.modules.pop(f"lstmlab.tasks.{name}", None)
+        monkeypatch.undo()
+        registry.reload_plugins()
+    assert "early" not in task_names()
+
+
 def test_train_help_lists_tasks_presets_and_settings(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["train", "--help"])
@@ -317,10 +354,10 @@ def test_train_help_lists_tasks_presets_and_settings(capsys) -> None:
 def test_builtin_tasks_declare_the_model_settings_their_training_builds_from() -> None:
     # The torch-free ``model`` part (read by `train --help` and the settings checks) must
     # be the very class the training part builds the model from.
-    from lstmlab.tasks.registry import BUILTIN_TASKS
+    from lstmlab.tasks.registry import builtin_tasks
 
-    for name in (module.rsplit(".", 1)[1] for module in BUILTIN_TASKS):
-        spec = get_task(name)
+    for spec in builtin_tasks():
+        name = spec.name
         assert spec.model, name
         assert spec.model_config is spec.trainer().model_config, name
 

@@ -1,12 +1,11 @@
 """The tasks: one package each, registered by name (see :mod:`lstmlab.tasks.registry`).
 
-- :mod:`~lstmlab.tasks.sentiment`  review classification (IMDb or labelled review files)
-- :mod:`~lstmlab.tasks.pos`        part-of-speech tagging (CoNLL-2000, Brown, tagged files)
-- :mod:`~lstmlab.tasks.lm`         word-level language modelling (IMDb text or text files)
-
-A task package ``tasks/<name>/`` (or any installed package, through the entry point group
-``lstmlab.tasks``) holds these parts; its ``__init__`` declares them in one
-:class:`~lstmlab.tasks.spec.TaskSpec` called ``TASK`` and imports nothing heavy:
+Every subpackage here is a built-in task (``sentiment``, ``pos``, ``lm``, ``classify``,
+``tagger`` ...; ``lstmlab train --help`` lists them all), found by listing this folder: a
+new one edits no file outside its package. A task package ``tasks/<name>/`` (or any
+installed package, through the entry point group ``lstmlab.tasks``) holds these parts; its
+``__init__`` declares them in one :class:`~lstmlab.tasks.spec.TaskSpec` called ``TASK`` and
+imports nothing heavy:
 
 - ``config``: the ``[data]`` settings dataclass, with ``validate()`` (ranges are checked
   there, once, as ``ConfigError``); torch-free.

@@ -2,8 +2,9 @@
 
 Tasks come from three places, in this order:
 
-1. the built-in packages, :data:`BUILTIN_TASKS` (``lstmlab.tasks.sentiment`` ...), each
-   exposing its :class:`~lstmlab.tasks.spec.TaskSpec` as ``TASK``;
+1. the built-in packages: every subpackage of :mod:`lstmlab.tasks` whose ``__init__``
+   holds a :class:`~lstmlab.tasks.spec.TaskSpec` called ``TASK`` (found by listing the
+   folder, so a new built-in task is its package alone), listed by ``TaskSpec.order``;
 2. installed packages that declare an entry point in the group ``lstmlab.tasks``
    (``mytask = "mypackage.mytask"`` or ``"mypackage.mytask:TASK"``), loaded on first use;
 3. :func:`register_task` calls (tests, notebooks).
@@ -15,6 +16,7 @@ The shared layers ask the registry (``get_task(name).supports("export")``,
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
 from importlib.metadata import entry_points
 
@@ -22,16 +24,9 @@ from lstmlab.errors import ConfigError
 from lstmlab.tasks.spec import TaskSpec
 
 ENTRY_POINT_GROUP = "lstmlab.tasks"
-# Imported on first use of the registry, in the order ``lstmlab train --help`` lists them.
-BUILTIN_TASKS = (
-    "lstmlab.tasks.sentiment",
-    "lstmlab.tasks.pos",
-    "lstmlab.tasks.lm",
-    "lstmlab.tasks.classify",
-    "lstmlab.tasks.tagger",
-)
 
 _TASKS: dict[str, TaskSpec] = {}
+_BUILTIN: list[str] = []  # the built-in tasks' names, in the order lists show them
 _loaded = False
 
 
@@ -57,13 +52,30 @@ def _spec_of(target: str) -> TaskSpec:
     return spec
 
 
+def builtin_tasks() -> list[TaskSpec]:
+    """The TaskSpec of every subpackage of :mod:`lstmlab.tasks` that has one (``TASK``),
+    by ``order``, then name. Only the packages' ``__init__`` are imported: no parts."""
+    import lstmlab.tasks as package
+
+    specs = []
+    for found in pkgutil.iter_modules(package.__path__):
+        if found.ispkg:  # a plain module (base, codec ...) is shared code, not a task
+            module = importlib.import_module(f"{package.__name__}.{found.name}")
+            spec = getattr(module, "TASK", None)
+            if isinstance(spec, TaskSpec):
+                specs.append(spec)
+    return sorted(specs, key=lambda spec: (spec.order, spec.name))
+
+
 def _load() -> None:
     global _loaded
     if _loaded:
         return
     _loaded = True
-    for module in BUILTIN_TASKS:
-        _TASKS.setdefault(_spec_of(module).name, _spec_of(module))
+    _BUILTIN[:] = []
+    for spec in builtin_tasks():
+        _TASKS.setdefault(spec.name, spec)
+        _BUILTIN.append(spec.name)
     for point in entry_points(group=ENTRY_POINT_GROUP):
         try:
             spec = _spec_of(point.value)
@@ -87,9 +99,9 @@ def reload_plugins() -> None:
 def all_tasks() -> list[TaskSpec]:
     """Every registered task: the built-in ones in their order, then the others."""
     _load()
-    builtin = [m.rsplit(".", 1)[1] for m in BUILTIN_TASKS]
     return sorted(
-        _TASKS.values(), key=lambda t: builtin.index(t.name) if t.name in builtin else len(builtin)
+        _TASKS.values(),
+        key=lambda t: _BUILTIN.index(t.name) if t.name in _BUILTIN else len(_BUILTIN),
     )
 
 

@@ -97,6 +97,9 @@ class TaskSpec:
     command: Command | None = None
     train_options: tuple[Option, ...] = ()
     presets: str = "presets"  # the folder of TOML presets inside the package
+    # Where a built-in task stands in lists (``train --help``, messages): lower first, ties
+    # by name; a new task left at the default comes after the others. Plugins follow them.
+    order: int = 100
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -17,6 +17,7 @@ TASK = TaskSpec(
     name="classify",
     help="text classification: your own labelled texts (CSV, TSV, JSONL), or TREC",
     package=__name__,
+    order=40,
     config="config:ClassifyData",
     model="config:TextClassifierConfig",
     codec="codec:TextCodec",

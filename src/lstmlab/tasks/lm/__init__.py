@@ -12,6 +12,7 @@ TASK = TaskSpec(
     name="lm",
     help="language modelling: IMDb train + unlabelled reviews (or your own text files)",
     package=__name__,
+    order=30,
     config="config:LmData",
     model="config:LanguageModelConfig",
     codec="codec:LmCodec",

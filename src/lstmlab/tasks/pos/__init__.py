@@ -12,6 +12,7 @@ TASK = TaskSpec(
     name="pos",
     help="part-of-speech tagging (CoNLL-2000, Brown, your own tagged files)",
     package=__name__,
+    order=20,
     config="config:PosData",
     model="config:SequenceTaggerConfig",
     codec="codec:SentenceCodec",

@@ -12,6 +12,7 @@ TASK = TaskSpec(
     name="sentiment",
     help="sentiment classification: IMDb (or your own labelled reviews)",
     package=__name__,
+    order=10,
     config="config:SentimentData",
     model="config:TextClassifierConfig",
     codec="codec:ReviewCodec",

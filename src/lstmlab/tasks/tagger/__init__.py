@@ -19,6 +19,7 @@ TASK = TaskSpec(
     name="tagger",
     help="sequence labelling with span F1: CoNLL-2000 chunking, CoNLL-2002 NER, your files",
     package=__name__,
+    order=50,
     config="config:TaggerData",
     model="config:TaggerModelConfig",
     codec="codec:TaggerCodec",
