@@ -21,7 +21,8 @@ imports nothing heavy:
   accuracy, perplexity, macro-F1 ...), ``select`` (the default ``train.select``, e.g.
   ``val_accuracy``), ``report`` (from the test pass's outputs), ``labelled_examples``
   (``evaluate --file``), ``summary_lines``; the ``[model]`` dataclass as ``model_config``
-  (the same class as the ``model`` part).
+  (the same class as the ``model`` part); ``pretrained_embedding``: the embedding
+  ``model.pretrained_vectors`` fills, if any.
 - ``predictor`` (:class:`~lstmlab.tasks.predictor.Predictor`, torch-free where it can be):
   the typed methods of ``lstmlab.load(run)`` and of an ONNX bundle (``predict``, ``tag``,
   ``generate``), and ``command_output`` for the prediction command.

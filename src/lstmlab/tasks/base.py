@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
+from lstmlab.tasks.vectors import init_pretrained
 from lstmlab.training.config import RunConfig
 from lstmlab.training.distributed import DistContext
 from lstmlab.training.loader import make_loader
@@ -69,6 +70,9 @@ class TaskTraining:
     model_config: type = object  # the [model] settings dataclass
     select: str = "val_accuracy"  # the default train.select
     lower_is_better: frozenset[str] = frozenset({"loss", "perplexity"})
+    # (the model's word embedding, the setting its width must equal) that the default
+    # init_weights fills from ``model.pretrained_vectors``; None: no pretrained vectors.
+    pretrained_embedding: tuple[str, str] | None = None
 
     def __init__(self, spec: TaskSpec) -> None:
         self.spec = spec
@@ -89,9 +93,13 @@ class TaskTraining:
         """Set a fresh model's starting weights (never on resume), e.g. pretrained vectors.
 
         Returns records to keep in the run folder, ``{name: JSON-able}`` written as
-        ``<name>.json``, or None.
+        ``<name>.json``, or None. By default: the embedding :attr:`pretrained_embedding`
+        names, from ``model.pretrained_vectors`` when that is set.
         """
-        return None
+        if self.pretrained_embedding is None:
+            return None
+        attribute, dim_setting = self.pretrained_embedding
+        return init_pretrained(getattr(model, attribute), config, vocabs, dim_setting)
 
     def make_loader(
         self,

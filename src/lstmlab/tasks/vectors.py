@@ -1,4 +1,4 @@
-"""Pretrained word vectors as a model's starting word embedding (sentiment and POS).
+"""Pretrained word vectors as a model's starting word embedding (sentiment, classify, POS ...).
 
 ``--set model.pretrained_vectors=PATH`` (word2vec, GloVe or fastText text, ``.gz`` too)
 fills the embedding rows of the vocabulary words the file has; the others keep their
@@ -39,6 +39,20 @@ def init_from_vectors(
         )
     print(f"{vectors.summary()}")
     return vectors.record()
+
+
+def init_pretrained(
+    embedding: nn.Embedding, config: Any, vocabs: dict[str, Any], dim_setting: str
+) -> dict[str, Any] | None:
+    """A task's ``init_weights`` for ``model.pretrained_vectors``: when it is set, fill
+    ``embedding`` from the file for the words of ``vocabs["vocab"]`` (see
+    :func:`init_from_vectors`) and return the run's record ``{"pretrained_vectors": ...}``;
+    None when it is not set. ``config`` is the run's configuration."""
+    path = config.model.pretrained_vectors
+    if not path:
+        return None
+    tokens = vocabs["vocab"]["tokens"]
+    return {"pretrained_vectors": init_from_vectors(embedding, path, tokens, dim_setting)}
 
 
 def freeze(embedding: nn.Embedding) -> None:

@@ -37,7 +37,7 @@ from lstmlab.tasks.base import Example, Prepared, StepResult, TaskTraining
 from lstmlab.tasks.classify.codec import TextCodec
 from lstmlab.tasks.classify.config import ClassifyData
 from lstmlab.tasks.classify.metrics import class_counts, multi_label_report, scores
-from lstmlab.tasks.vectors import freeze, init_from_vectors
+from lstmlab.tasks.vectors import freeze
 from lstmlab.training.config import RunConfig
 from lstmlab.training.metrics import classification_report
 
@@ -81,6 +81,7 @@ class ClassifyTraining(TaskTraining):
     """Classification of texts into the training data's classes (or labels)."""
 
     model_config = TextClassifierConfig
+    pretrained_embedding = ("embedding", "model.embedding_dim")
 
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
@@ -148,21 +149,6 @@ class ClassifyTraining(TaskTraining):
         if config.model.freeze_embeddings:
             freeze(model.embedding)
         return model
-
-    def init_weights(
-        self, model: nn.Module, config: RunConfig, vocabs: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        """The embedding from pretrained word vectors (``model.pretrained_vectors``), if set."""
-        if not config.model.pretrained_vectors:
-            return None
-        return {
-            "pretrained_vectors": init_from_vectors(
-                model.embedding,
-                config.model.pretrained_vectors,
-                vocabs["vocab"]["tokens"],
-                "model.embedding_dim",
-            )
-        }
 
     # ---------------------------------------------------------------------- the step
     def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult:

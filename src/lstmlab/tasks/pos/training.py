@@ -26,7 +26,7 @@ from lstmlab.models.tagger import SequenceTagger, SequenceTaggerConfig
 from lstmlab.tasks.base import Example, Prepared, StepResult, TaskTraining
 from lstmlab.tasks.pos.codec import SentenceCodec
 from lstmlab.tasks.pos.config import PosData
-from lstmlab.tasks.vectors import freeze, init_from_vectors
+from lstmlab.tasks.vectors import freeze
 from lstmlab.training.config import RunConfig
 from lstmlab.training.metrics import confusion_matrix, most_confused, per_class_scores
 from lstmlab.training.plots import plot_confusion
@@ -36,6 +36,7 @@ class PosTraining(TaskTraining):
     """POS tagging: cross-entropy (or the CRF's likelihood) over real tokens."""
 
     model_config = SequenceTaggerConfig
+    pretrained_embedding = ("word_embedding", "model.word_dim")
     select = "val_accuracy"
 
     def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult:
@@ -117,21 +118,6 @@ class PosTraining(TaskTraining):
         """The sizes of the model's feature-column vocabularies (a POS run has none; the
         tagger task's ``data.feature_columns`` do)."""
         return ()
-
-    def init_weights(
-        self, model: nn.Module, config: RunConfig, vocabs: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        """Word embedding from pretrained vectors (``model.pretrained_vectors``), if set."""
-        if not config.model.pretrained_vectors:
-            return None
-        return {
-            "pretrained_vectors": init_from_vectors(
-                model.word_embedding,
-                config.model.pretrained_vectors,
-                vocabs["vocab"]["tokens"],
-                "model.word_dim",
-            )
-        }
 
     def report(
         self,

@@ -24,7 +24,7 @@ from lstmlab.models.classifier import TextClassifier, TextClassifierConfig
 from lstmlab.tasks.base import Example, Prepared, StepResult, TaskTraining
 from lstmlab.tasks.sentiment.codec import ReviewCodec
 from lstmlab.tasks.sentiment.config import SentimentData
-from lstmlab.tasks.vectors import freeze, init_from_vectors
+from lstmlab.tasks.vectors import freeze
 from lstmlab.training.config import RunConfig
 from lstmlab.training.metrics import classification_report
 
@@ -33,6 +33,7 @@ class SentimentTraining(TaskTraining):
     """Sentiment classification of reviews (IMDb or labelled review files)."""
 
     model_config = TextClassifierConfig
+    pretrained_embedding = ("embedding", "model.embedding_dim")
     select = "val_accuracy"
 
     def step(self, model: nn.Module, batch: dict[str, Tensor]) -> StepResult:
@@ -97,16 +98,7 @@ class SentimentTraining(TaskTraining):
             from lstmlab.tasks.sentiment.finetune import load_encoder_weights
 
             load_encoder_weights(model, config.model)
-        if config.model.pretrained_vectors:
-            return {
-                "pretrained_vectors": init_from_vectors(
-                    model.embedding,
-                    config.model.pretrained_vectors,
-                    vocabs["vocab"]["tokens"],
-                    "model.embedding_dim",
-                )
-            }
-        return None
+        return super().init_weights(model, config, vocabs)
 
     def report(
         self,
