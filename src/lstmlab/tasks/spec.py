@@ -46,6 +46,12 @@ class Option:
         if not self.flag.startswith("--"):
             raise ValueError(f"option {self.flag!r} must start with --")
 
+    @classmethod
+    def file(cls, flag: str, help: str, *, implies: tuple[str, ...] = ()) -> Option:
+        """A file of the user's own (``--train``, ``--valid``, ``--test``, ``--dev``) for the
+        setting ``data.<train|valid|test|dev>_file``, made absolute."""
+        return cls(flag, help, setting=f"data.{flag[2:]}_file", kind="path", implies=implies)
+
     @property
     def dest(self) -> str:
         """The attribute argparse stores it under: ``--top-k`` -> ``top_k``."""

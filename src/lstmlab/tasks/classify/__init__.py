@@ -29,19 +29,11 @@ TASK = TaskSpec(
         Option(
             "--corpus", "built-in corpus", setting="data.corpus", kind="choice", choices=("trec",)
         ),
-        Option(
-            "--train",
-            "your training file: CSV/TSV with a header, JSON lines, or label<TAB>text",
-            setting="data.train_file",
-            kind="path",
+        Option.file(
+            "--train", "your training file: CSV/TSV with a header, JSON lines, or label<TAB>text"
         ),
-        Option(
-            "--valid",
-            "your validation file (else carved from --train)",
-            setting="data.valid_file",
-            kind="path",
-        ),
-        Option("--test", "your test file (optional)", setting="data.test_file", kind="path"),
+        Option.file("--valid", "your validation file (else carved from --train)"),
+        Option.file("--test", "your test file (optional)"),
         Option(
             "--text-column", "the column (or JSON key) holding the text", setting="data.text_column"
         ),

@@ -20,21 +20,13 @@ TASK = TaskSpec(
     predictor="predictor:LmPredictor",
     inspector="inspector:LmInspector",
     train_options=(
-        Option(
+        Option.file(
             "--train",
             "your own training text (one document a line; .gz too)",
-            setting="data.train_file",
-            kind="path",
             implies=("data.corpus=files",),
         ),
-        Option(
-            "--valid",
-            "your own validation text",
-            setting="data.valid_file",
-            kind="path",
-            implies=("data.corpus=files",),
-        ),
-        Option("--test", "your own test text (optional)", setting="data.test_file", kind="path"),
+        Option.file("--valid", "your own validation text", implies=("data.corpus=files",)),
+        Option.file("--test", "your own test text (optional)"),
     ),
     command=Command(
         "generate",

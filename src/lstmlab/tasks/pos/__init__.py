@@ -28,15 +28,13 @@ TASK = TaskSpec(
             kind="choice",
             choices=("conll2000", "brown"),
         ),
-        Option(
+        Option.file(
             "--train",
             "your own training file ('word tag' columns, CoNLL or CoNLL-U)",
-            setting="data.train_file",
-            kind="path",
             implies=("data.corpus=files",),
         ),
-        Option("--test", "your own test file", setting="data.test_file", kind="path"),
-        Option("--dev", "your own validation file", setting="data.dev_file", kind="path"),
+        Option.file("--test", "your own test file"),
+        Option.file("--dev", "your own validation file"),
     ),
     command=Command(
         "tag",

@@ -21,13 +21,8 @@ TASK = TaskSpec(
     export="export:SentimentExport",
     inspector="inspector:SentimentInspector",
     train_options=(
-        Option(
-            "--train",
-            "your own training file ('pos<TAB>text' / 'neg<TAB>text' lines)",
-            setting="data.train_file",
-            kind="path",
-        ),
-        Option("--test", "your own test file", setting="data.test_file", kind="path"),
+        Option.file("--train", "your own training file ('pos<TAB>text' / 'neg<TAB>text' lines)"),
+        Option.file("--test", "your own test file"),
     ),
     command=Command(
         "predict",

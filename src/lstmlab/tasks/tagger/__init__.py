@@ -35,19 +35,9 @@ TASK = TaskSpec(
             kind="choice",
             choices=("conll2000", "conll2002"),
         ),
-        Option(
-            "--train",
-            "your training file (CoNLL columns, 'word tag' lines or CoNLL-U)",
-            setting="data.train_file",
-            kind="path",
-        ),
-        Option(
-            "--valid",
-            "your validation file (else carved from --train)",
-            setting="data.valid_file",
-            kind="path",
-        ),
-        Option("--test", "your test file (optional)", setting="data.test_file", kind="path"),
+        Option.file("--train", "your training file (CoNLL columns, 'word tag' lines or CoNLL-U)"),
+        Option.file("--valid", "your validation file (else carved from --train)"),
+        Option.file("--test", "your test file (optional)"),
         Option(
             "--column",
             "the tag column of a CoNLL file (-1: the last)",
