@@ -15,6 +15,7 @@ test on the device (on a CPU-only machine: the CPU), instead of one class on bot
 from __future__ import annotations
 
 import tempfile
+from contextlib import nullcontext
 from copy import deepcopy
 from itertools import product
 from unittest.mock import patch
@@ -99,6 +100,20 @@ def build(module_cls, module_input, dtype, training, device=DEVICE):
     return m
 
 
+def built_samples(
+    module, implementation, training, dtype, key, *, grad=False, frozen=False, count=4
+):
+    """TestModule's loop over the ModuleInfo's seeded samples (``key``): yields (the class
+    under test built from the sample, its forward args, kwargs, the sample). ``frozen``: the
+    caller's loop body runs, with the building, inside ``freeze_rng_state`` (as in PyTorch)."""
+    info, module_cls = module_under_test(module, implementation)
+    for module_input in samples(info, dtype, grad, training, key=key, count=count):
+        with freeze_rng_state() if frozen else nullcontext():
+            m = build(module_cls, module_input, dtype, training)
+            forward = module_input.forward_input
+            yield m, forward.args, forward.kwargs, module_input
+
+
 def assert_parameters_and_buffers_are(t, module, device, dtype):
     device = torch.device(device)
     for kind, items in [
@@ -142,19 +157,17 @@ def zero_grad(obj):
 def test_forward(module, implementation, training):
     """TestModule.test_forward: outputs equal the ModuleInfo's reference function's."""
     t = checks()
-    info, module_cls = module_under_test(module, implementation)
     dtype = torch.float32
-    for module_input in samples(info, dtype, False, training, key="forward"):
-        with freeze_rng_state():
-            m = build(module_cls, module_input, dtype, training)
-            args, kwargs = module_input.forward_input.args, module_input.forward_input.kwargs
-            outputs = m(*args, **kwargs)
-            if module_input.reference_fn is not None:
-                ref_outputs = module_input.reference_fn(m, *args, **kwargs)
-                t.assertEqual(outputs, ref_outputs)
-            m.float()
-            m(*args, **kwargs)
-            assert_parameters_and_buffers_are(t, m, DEVICE, dtype)
+    for m, args, kwargs, module_input in built_samples(
+        module, implementation, training, dtype, "forward", frozen=True
+    ):
+        outputs = m(*args, **kwargs)
+        if module_input.reference_fn is not None:
+            ref_outputs = module_input.reference_fn(m, *args, **kwargs)
+            t.assertEqual(outputs, ref_outputs)
+        m.float()
+        m(*args, **kwargs)
+        assert_parameters_and_buffers_are(t, m, DEVICE, dtype)
 
 
 @case
@@ -212,9 +225,7 @@ def test_multiple_device_transfer(module, implementation, training):
 @training_modes
 def test_repr(module, implementation, training):
     """TestModule.test_repr: ``repr`` and ``str`` work."""
-    info, module_cls = module_under_test(module, implementation)
-    for module_input in samples(info, torch.float32, False, training, key="repr"):
-        m = build(module_cls, module_input, torch.float32, training)
+    for m, *_ in built_samples(module, implementation, training, torch.float32, "repr"):
         m.__repr__()
         str(m)
 
@@ -224,18 +235,15 @@ def test_repr(module, implementation, training):
 def test_pickle(module, implementation, training):
     """TestModule.test_pickle: a module saved and loaded gives the same output."""
     t = checks()
-    info, module_cls = module_under_test(module, implementation)
-    dtype = torch.float32
-    for module_input in samples(info, dtype, False, training, key="pickle"):
-        with freeze_rng_state():
-            m = build(module_cls, module_input, dtype, training)
-            args, kwargs = module_input.forward_input.args, module_input.forward_input.kwargs
-            output = m(*args, **kwargs)
-            with tempfile.TemporaryFile() as f:
-                torch.save(m, f)
-                f.seek(0)
-                m_copy = torch.load(f, weights_only=False)
-                t.assertEqual(output, m_copy(*args, **kwargs))
+    for m, args, kwargs, _ in built_samples(
+        module, implementation, training, torch.float32, "pickle", frozen=True
+    ):
+        output = m(*args, **kwargs)
+        with tempfile.TemporaryFile() as f:
+            torch.save(m, f)
+            f.seek(0)
+            m_copy = torch.load(f, weights_only=False)
+            t.assertEqual(output, m_copy(*args, **kwargs))
 
 
 def _make_non_contiguous(obj):
@@ -263,14 +271,9 @@ def test_non_contiguous_tensors(module, implementation, training):
     """TestModule.test_non_contiguous_tensors: same outputs and gradients for strided inputs."""
     xfail_where_pytorch_does(module, implementation)
     t = checks()
-    info, module_cls = module_under_test(module, implementation)
-    dtype = torch.float32
-    for module_input in samples(info, dtype, True, training, key="non_contiguous"):
-        input_args, input_kwargs = (
-            module_input.forward_input.args,
-            module_input.forward_input.kwargs,
-        )
-        m = build(module_cls, module_input, dtype, training)
+    for m, input_args, input_kwargs, _ in built_samples(
+        module, implementation, training, torch.float32, "non_contiguous", grad=True
+    ):
         retain_grad((input_args, input_kwargs))
         with freeze_rng_state():
             default_output = m(*input_args, **input_kwargs)
@@ -303,27 +306,13 @@ def _gradients_helper(module, implementation, training, check, partials=True):
     """TestModule._test_gradients_helper: the total, then each partial derivative (by
     default one seeded sample and the total only; everything in the full run)."""
     t = checks()
-    info, module_cls = module_under_test(module, implementation)
-    dtype = torch.float64
-    key = check.__name__
-    for module_input in samples(info, dtype, True, training, key=key, count=1):
-        m = build(module_cls, module_input, dtype, training)
+    for m, input_args, input_kwargs, _ in built_samples(
+        module, implementation, training, torch.float64, check.__name__, grad=True, count=1
+    ):
         params = tuple(m.parameters())
-        input_args, input_kwargs = (
-            module_input.forward_input.args,
-            module_input.forward_input.kwargs,
-        )
         assert not input_kwargs  # the LSTM samples pass everything positionally
 
-        def fn_to_gradcheck(*flat_input_and_params, input_args=input_args, m=m):
-            # flat_spec is read when called: the partial-derivative checks below reassign it.
-            input_and_params = tree_unflatten(flat_input_and_params, flat_spec)  # noqa: B023
-            with freeze_rng_state():
-                output = m(*input_and_params[: len(input_args)])
-                return tree_flatten(output)[0]
-
-        flat_input, flat_spec = tree_flatten(input_args + params)
-        t.assertTrue(check(fn_to_gradcheck, flat_input, nondet_tol=0.0))
+        assert_check_passes(t, check, m, input_args, params)
         if not partials:
             continue
         old_requires_grad = [p.requires_grad for p in params]
@@ -331,9 +320,22 @@ def _gradients_helper(module, implementation, training, check, partials=True):
             p.requires_grad = False
         for p, old in zip(params, old_requires_grad, strict=True):
             p.requires_grad = old
-            flat_input, flat_spec = tree_flatten(input_args + params)
-            t.assertTrue(check(fn_to_gradcheck, flat_input, nondet_tol=0.0))
+            assert_check_passes(t, check, m, input_args, params)
             p.requires_grad = False
+
+
+def assert_check_passes(t, check, m, input_args, params):
+    """``check`` (gradcheck, gradgradcheck) of ``m``'s outputs with respect to its inputs
+    and those of its parameters that require gradients now."""
+    flat_input, flat_spec = tree_flatten(input_args + params)
+
+    def fn_to_gradcheck(*flat_input_and_params):
+        input_and_params = tree_unflatten(flat_input_and_params, flat_spec)
+        with freeze_rng_state():
+            output = m(*input_and_params[: len(input_args)])
+            return tree_flatten(output)[0]
+
+    t.assertTrue(check(fn_to_gradcheck, flat_input, nondet_tol=0.0))
 
 
 @case
@@ -418,8 +420,6 @@ def test_memory_format(module, implementation, training):
     """TestModule.test_memory_format: outputs and input gradients are contiguous and unchanged
     by ``module.to(memory_format=...)`` (no LSTM input is 4-D or 5-D: contiguous formats only)."""
     t = checks()
-    info, module_cls = module_under_test(module, implementation)
-    dtype = torch.float32
 
     def req_grad(x):
         return isinstance(x, torch.Tensor) and x.requires_grad
@@ -427,38 +427,37 @@ def test_memory_format(module, implementation, training):
     def assert_contiguous(obj):
         traverse(obj, lambda x: t.assertTrue(x.is_contiguous()))
 
-    for module_input in samples(info, dtype, True, training, key="memory_format"):
-        with freeze_rng_state():
-            m = build(module_cls, module_input, dtype, training)
-            args = module_input.forward_input.args
-            desired_outputs = m(*args)
-            ref_diff_outputs = tuple(o for o in tree_flatten(desired_outputs)[0] if req_grad(o))
-            params = tuple(m.parameters())
-            ref_diff_inputs = tuple(x for x in tree_flatten((args, params))[0] if req_grad(x))
-            ref_grad_outputs = tuple(torch.rand_like(o) for o in ref_diff_outputs)
-            ref_grad_inputs = torch.autograd.grad(
-                ref_diff_outputs, ref_diff_inputs, grad_outputs=ref_grad_outputs
-            )
-            args = traverse(args, lambda x: x.clone().detach().requires_grad_(x.requires_grad))
-            for module_mem_format in [torch.preserve_format, torch.contiguous_format]:
-                m.to(memory_format=module_mem_format)
-                outputs = m(*args)
-                if module_mem_format != torch.preserve_format:
-                    t.assertEqual(outputs, desired_outputs)
-                assert_contiguous(outputs)
-                diff_outputs = tuple(o for o in tree_flatten(outputs)[0] if req_grad(o))
-                if training and diff_outputs:
-                    params = tuple(m.parameters())
-                    diff_inputs = tuple(x for x in tree_flatten((args, params))[0] if req_grad(x))
-                    grad_outputs = tuple(
-                        torch.empty_like(o).copy_(g)
-                        for o, g in zip(diff_outputs, ref_grad_outputs, strict=True)
-                    )
-                    grad_inputs = torch.autograd.grad(
-                        diff_outputs, diff_inputs, grad_outputs=grad_outputs
-                    )
-                    t.assertEqual(grad_inputs, ref_grad_inputs)
-                    assert_contiguous(grad_inputs)
+    for m, args, _, _ in built_samples(
+        module, implementation, training, torch.float32, "memory_format", grad=True, frozen=True
+    ):
+        desired_outputs = m(*args)
+        ref_diff_outputs = tuple(o for o in tree_flatten(desired_outputs)[0] if req_grad(o))
+        params = tuple(m.parameters())
+        ref_diff_inputs = tuple(x for x in tree_flatten((args, params))[0] if req_grad(x))
+        ref_grad_outputs = tuple(torch.rand_like(o) for o in ref_diff_outputs)
+        ref_grad_inputs = torch.autograd.grad(
+            ref_diff_outputs, ref_diff_inputs, grad_outputs=ref_grad_outputs
+        )
+        args = traverse(args, lambda x: x.clone().detach().requires_grad_(x.requires_grad))
+        for module_mem_format in [torch.preserve_format, torch.contiguous_format]:
+            m.to(memory_format=module_mem_format)
+            outputs = m(*args)
+            if module_mem_format != torch.preserve_format:
+                t.assertEqual(outputs, desired_outputs)
+            assert_contiguous(outputs)
+            diff_outputs = tuple(o for o in tree_flatten(outputs)[0] if req_grad(o))
+            if training and diff_outputs:
+                params = tuple(m.parameters())
+                diff_inputs = tuple(x for x in tree_flatten((args, params))[0] if req_grad(x))
+                grad_outputs = tuple(
+                    torch.empty_like(o).copy_(g)
+                    for o, g in zip(diff_outputs, ref_grad_outputs, strict=True)
+                )
+                grad_inputs = torch.autograd.grad(
+                    diff_outputs, diff_inputs, grad_outputs=grad_outputs
+                )
+                t.assertEqual(grad_inputs, ref_grad_inputs)
+                assert_contiguous(grad_inputs)
 
 
 @case
@@ -466,12 +465,13 @@ def test_if_train_and_eval_modes_differ(module, implementation):
     """TestModule.test_if_train_and_eval_modes_differ: reading ``training`` in forward is
     allowed only where the ModuleInfo says train and eval differ."""
     t = checks()
-    info, module_cls = module_under_test(module, implementation)
-    for module_input in samples(info, torch.float32, False, True, key="train_eval"):
-        m = build(module_cls, module_input, torch.float32, True)
+    info, _ = module_under_test(module, implementation)
+    for m, args, kwargs, _ in built_samples(
+        module, implementation, True, torch.float32, "train_eval"
+    ):
         delattr(m, "training")
         try:
-            m(*module_input.forward_input.args, **module_input.forward_input.kwargs)
+            m(*args, **kwargs)
         except AttributeError as e:
             if "'training'" not in str(e):
                 raise
