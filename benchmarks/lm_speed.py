@@ -12,7 +12,7 @@ same size and thread count (above 1: faster than torch's).
     LSTMLAB_DATA=../shared/data python benchmarks/lm_speed.py [--hidden 256 512]
         [--cells lstm lstmlab] [--threads 1 2] [--steps 8] [--rounds 3] [--warmup 1]
 
-Run it alone on the machine (the defaults took 412 s with --rounds 5 on the 2-core CPU; the
+Run it alone on the machine (with --rounds 5 it took 412 s on the 2-core CPU; the
 table is in BENCHMARKS.md).
 """
 
