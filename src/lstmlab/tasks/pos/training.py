@@ -180,10 +180,15 @@ def tagged_examples(
     return [example(codec, s) for s in sentences]
 
 
+def unseen_tag_counts(sentences: list[TaggedSentence], codec: SentenceCodec) -> Counter:
+    """How often each gold tag that training never showed occurs, in the order met."""
+    known = set(codec.tags.tokens)
+    return Counter(t for s in sentences for t in s.tags if t not in known)
+
+
 def note_unseen_tags(path: Path, sentences: list[TaggedSentence], codec: SentenceCodec) -> None:
     """Say in one line (stderr) which gold tags of ``path`` training never showed."""
-    known = set(codec.tags.tokens)
-    unseen = Counter(t for s in sentences for t in s.tags if t not in known)
+    unseen = unseen_tag_counts(sentences, codec)
     if unseen:
         names = ", ".join(f"{tag} ({n:,})" for tag, n in unseen.most_common(5))
         print(
@@ -199,11 +204,11 @@ def unseen_tag_info(
     """The data summary's line on gold tags of validation or test that training never
     showed (a rare tag such as CoNLL-2000's I-PRT may fall in the held-out part only):
     they are scored as errors, as a model trained on this data would make them."""
-    if not codec.unseen_tags:
+    unseen = unseen_tag_counts([*valid, *test], codec)
+    if not unseen:
         return {}
-    unseen = set(codec.unseen_tags)
-    tokens = sum(t in unseen for s in (*valid, *test) for t in s.tags)
-    names = ", ".join(codec.unseen_tags[:5])
+    tokens = sum(unseen.values())
+    names = ", ".join(list(unseen)[:5])
     return {
         "tags never seen in training (scored as errors)": f"{names} ({tokens:,} "
         + ("token)" if tokens == 1 else "tokens)")
