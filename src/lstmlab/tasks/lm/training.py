@@ -201,18 +201,3 @@ def _file_documents(cfg: LmData) -> tuple[Vocab, list[Tensor], list[Tensor], lis
         else valid
     )
     return vocab, [_encode(vocab, t) for t in train_tokens], valid, test
-
-
-def _file_documents(cfg: LmData) -> tuple[Vocab, list[Tensor], list[Tensor], list[Tensor]]:
-    tokenize = get_tokenizer(cfg.tokenizer)
-    train_tokens = [tokenize(t) for t in read_documents(cfg.train_file, cfg.documents)]
-    vocab = Vocab.build(
-        train_tokens, min_freq=cfg.min_freq, max_size=cfg.max_size or None, specials=SPECIALS
-    )
-    valid = [_encode(vocab, tokenize(t)) for t in read_documents(cfg.valid_file, cfg.documents)]
-    test = (
-        [_encode(vocab, tokenize(t)) for t in read_documents(cfg.test_file, cfg.documents)]
-        if cfg.test_file
-        else valid
-    )
-    return vocab, [_encode(vocab, t) for t in train_tokens], valid, test
