@@ -2,6 +2,7 @@
 
 import io
 import json
+import math
 
 import pytest
 
@@ -103,3 +104,54 @@ def test_malformed_review_file(sentiment_run, tmp_path, capsys):
     assert main(["evaluate", str(sentiment_run), "--file", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.tsv:2" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.fixture(scope="module")
+def second_sentiment_run(review_files, tmp_path_factory):
+    """Another tiny run on the same files: other seed, sizes and pooling."""
+    train, test = review_files
+    run_dir = tmp_path_factory.mktemp("runs") / "sentiment-2"
+    settings = ["train.epochs=3", "train.lr=0.01", "train.seed=7", "model.hidden_size=8"]
+    settings += ["model.embedding_dim=12", "model.pooling=mean", "train.batch_size=32"]
+    args = ["train", "sentiment", "--train", str(train), "--test", str(test)]
+    args += ["--out", str(run_dir)] + [item for s in settings for item in ("--set", s)]
+    assert main(args) == 0
+    return run_dir
+
+
+def _p_pos(run, texts, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join(t + "\n" for t in texts)))
+    assert main(["predict", str(run), "--json"]) == 0
+    return [json.loads(line)["p_pos"] for line in capsys.readouterr().out.splitlines()]
+
+
+def test_evaluate_an_ensemble_averages_the_runs_probabilities(
+    sentiment_run, second_sentiment_run, review_files, capsys, monkeypatch
+):
+    test = review_files[1]
+    rows = [line.split("\t", 1) for line in test.read_text().splitlines()]
+    texts, labels = [text for _, text in rows], [label for label, _ in rows]
+    first = _p_pos(sentiment_run, texts, capsys, monkeypatch)
+    second = _p_pos(second_sentiment_run, texts, capsys, monkeypatch)
+    mean = [(a + b) / 2 for a, b in zip(first, second, strict=True)]
+    p_true = [p if label == "pos" else 1 - p for p, label in zip(mean, labels, strict=True)]
+    expected = sum(p > 0.5 for p in p_true) / len(labels)
+
+    runs = [str(sentiment_run), str(second_sentiment_run)]
+    assert main(["evaluate", *runs, "--file", str(test), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["examples"] == len(labels) and metrics["runs"] == runs
+    assert metrics["accuracy"] == pytest.approx(expected)
+    loss = -sum(math.log(p) for p in p_true) / len(p_true)
+    assert metrics["loss"] == pytest.approx(loss, rel=1e-5)
+    assert sum(map(sum, metrics["confusion"])) == len(labels)
+
+    assert main(["evaluate", *runs, "--file", str(test)]) == 0
+    assert "sentiment ensemble" in capsys.readouterr().out
+
+
+def test_an_ensemble_needs_one_task(sentiment_run, pos_run, review_files, capsys):
+    args = ["evaluate", str(sentiment_run), str(pos_run), "--file", str(review_files[1])]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "an ensemble needs runs of one task" in err

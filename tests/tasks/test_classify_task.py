@@ -163,3 +163,27 @@ def test_export_and_runtime_equal_pytorch(tmp_path):
         assert g["probabilities"] == pytest.approx(e["probabilities"], abs=1e-5)
     card = (tmp_path / "bundle" / "README.md").read_text()
     assert "Multi-label" in card and "{" not in card.split("## Limits")[-1].split("##")[0]
+
+
+def test_an_ensemble_of_runs_averages_their_probabilities(tmp_path, capsys):
+    from lstmlab.cli.main import main
+
+    train = write_csv(tmp_path / "train.csv", texts(120, 1))
+    test = write_csv(tmp_path / "test.csv", texts(40, 2))
+    data = {"data.train_file": str(train), "data.test_file": str(test)}
+    runs = [tmp_path / "a", tmp_path / "b"]
+    for run, seed in zip(runs, (0, 1), strict=True):
+        settings = {**TINY, "train.epochs": 2, "train.seed": seed, "model.hidden_size": 8 + seed}
+        lstmlab.train("classify", out=run, **settings, **data)
+    rows = list(csv.DictReader(test.open(encoding="utf-8")))
+    models = [lstmlab.load(run) for run in runs]
+    answers = [[model.predict(r["text"])["probabilities"] for r in rows] for model in models]
+    hits = 0
+    for first, second, row in zip(*answers, rows, strict=True):
+        mean = {label: (first[label] + second[label]) / 2 for label in first}
+        hits += max(mean, key=mean.get) == row["label"]
+    capsys.readouterr()  # the trainings' lines
+    assert main(["evaluate", *map(str, runs), "--file", str(test), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["accuracy"] == pytest.approx(hits / len(rows))
+    assert "macro_f1" in metrics and metrics["examples"] == len(rows)

@@ -41,3 +41,21 @@ def test_the_confusion_plot_has_a_colour_bar(tmp_path, monkeypatch):
     monkeypatch.setattr(Figure, "savefig", capture)
     plot_confusion(np.array([[5, 1], [2, 7]]), ["neg", "pos"], tmp_path / "c.png", "test")
     assert seen["axes"] == 2 and "share of the true class" in seen["label"]
+
+
+def test_averaged_probabilities_and_their_metrics_by_hand():
+    from lstmlab.errors import ConfigError
+    from lstmlab.training.metrics import averaged_probabilities, probability_metrics
+
+    labels = np.array([0, 1, 1])
+    first = [np.array([0.9, 0.1]), np.array([0.6, 0.4]), np.array([0.2, 0.8])]
+    second = [np.array([0.5, 0.5]), np.array([0.2, 0.8]), np.array([0.6, 0.4])]
+    mean = averaged_probabilities([labels, labels], [first, second])
+    assert np.allclose(np.stack(mean), [[0.7, 0.3], [0.4, 0.6], [0.4, 0.6]])
+    metrics = probability_metrics(labels, mean)
+    assert metrics["accuracy"] == pytest.approx(1.0)  # each run alone gets 2 of 3
+    assert metrics["loss"] == pytest.approx(-np.log([0.7, 0.6, 0.6]).mean())
+    with pytest.raises(ConfigError, match="other examples"):
+        averaged_probabilities([labels, labels[::-1]], [first, second])
+    with pytest.raises(ConfigError, match="numbers of classes"):
+        averaged_probabilities([labels, labels], [first, [np.ones(3) / 3] * 3])

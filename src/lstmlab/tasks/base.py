@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
+from lstmlab.errors import ConfigError
 from lstmlab.tasks.vectors import init_pretrained
 from lstmlab.training.config import RunConfig
 from lstmlab.training.distributed import DistContext
@@ -153,6 +154,21 @@ class TaskTraining:
         """Task metrics beyond the step's, from each example's output (in their order) of
         the one evaluation pass; with a run folder, plots."""
         return {}
+
+    def average_outputs(
+        self,
+        examples: list[list[Example]],
+        outputs: list[list[Any]],
+        vocabs: list[dict[str, Any]],
+    ) -> list[Any]:
+        """Several runs' outputs on the same data (each run's examples, encoded with its own
+        vocabularies, and its outputs) averaged into one ensemble's outputs."""
+        raise ConfigError(f"the {self.name} task cannot evaluate runs as an ensemble")
+
+    def output_metrics(self, examples: list[Example], outputs: list[Any]) -> dict[str, float]:
+        """The step's metrics (``loss``, ``accuracy`` ...) from outputs alone, as an
+        ensemble's averaged outputs give them."""
+        raise ConfigError(f"the {self.name} task cannot evaluate runs as an ensemble")
 
     def labelled_examples(
         self, config: RunConfig, vocabs: dict[str, Any], path: Path

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from lstmlab.errors import ConfigError
+
 
 def confusion_matrix(true: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:
     """Counts ``[num_classes, num_classes]``; ``true`` and ``predicted`` are 1-d int arrays."""
@@ -80,4 +82,36 @@ def classification_report(
         "labels": list(labels),
         "per_class": scores,
         "macro_f1": float(np.mean([s["f1"] for s in scores.values()])) if scores else 0.0,
+    }
+
+
+def averaged_probabilities(labels: list[np.ndarray], outputs: list[list[Any]]) -> list[np.ndarray]:
+    """Several runs' class probabilities, each ``N`` rows of ``[C]``, averaged (an ensemble).
+
+    ``labels[r]`` are run ``r``'s true labels ``[N]``: every run must read the same examples
+    in the same order (each encodes them with its own vocabulary), else a ConfigError.
+    """
+    for run, run_labels in enumerate(labels[1:], start=2):
+        if run_labels.shape != labels[0].shape or not np.array_equal(run_labels, labels[0]):
+            raise ConfigError(
+                f"run {run} of the ensemble reads other examples (or another order) than "
+                "run 1: an ensemble needs the same data"
+            )
+    shapes = {np.shape(rows[0]) for rows in outputs if rows}
+    if len(shapes) > 1:
+        raise ConfigError(f"the ensemble's runs predict different numbers of classes: {shapes}")
+    mean = np.mean([np.stack(rows) for rows in outputs], axis=0)  # [N, C]
+    return list(mean)
+
+
+def probability_metrics(labels: np.ndarray, probabilities: list[np.ndarray]) -> dict[str, float]:
+    """Cross-entropy (mean negative log-probability of the true label) and accuracy of
+    class probabilities ``N`` x ``[C]`` against ``labels`` ``[N]``."""
+    if not len(labels):
+        return {"loss": 0.0, "accuracy": 0.0}
+    table = np.stack(probabilities).astype(np.float64)  # [N, C]
+    true = table[np.arange(len(labels)), labels]
+    return {
+        "loss": float(-np.log(np.clip(true, 1e-12, None)).mean()),
+        "accuracy": float((table.argmax(axis=1) == labels).mean()),
     }

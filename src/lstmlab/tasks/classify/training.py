@@ -31,7 +31,7 @@ from lstmlab.data.splits import seeded_subset, train_val_split
 from lstmlab.data.tokenize import get_tokenizer
 from lstmlab.data.trec import read_trec
 from lstmlab.data.vocab import Vocab
-from lstmlab.errors import DataError
+from lstmlab.errors import ConfigError, DataError
 from lstmlab.models.classifier import TextClassifier, TextClassifierConfig
 from lstmlab.tasks.base import Example, Prepared, StepResult, TaskTraining
 from lstmlab.tasks.classify.codec import TextCodec
@@ -39,7 +39,11 @@ from lstmlab.tasks.classify.config import ClassifyData
 from lstmlab.tasks.classify.metrics import class_counts, multi_label_report, scores
 from lstmlab.tasks.vectors import freeze
 from lstmlab.training.config import RunConfig
-from lstmlab.training.metrics import classification_report
+from lstmlab.training.metrics import (
+    averaged_probabilities,
+    classification_report,
+    probability_metrics,
+)
 
 
 def reading(cfg: ClassifyData) -> LabelledFormat:
@@ -202,6 +206,27 @@ class ClassifyTraining(TaskTraining):
         return classification_report(
             true, probabilities.argmax(axis=1), labels, run_dir, "test: confusion matrix"
         )
+
+    def average_outputs(
+        self,
+        examples: list[list[Example]],
+        outputs: list[list[Any]],
+        vocabs: list[dict[str, Any]],
+    ) -> list[Any]:
+        """The runs' class probabilities averaged: single-label runs over the same classes
+        (in the same order) that read the same texts."""
+        if self.multi_label:
+            raise ConfigError("an ensemble of multi-label runs is not supported yet")
+        classes = [run["classes"]["tokens"] for run in vocabs]
+        if any(names != classes[0] for names in classes):
+            raise ConfigError("the ensemble's runs were trained on different classes")
+        labels = [np.array([e["label"] for e in run], dtype=np.int64) for run in examples]
+        return averaged_probabilities(labels, outputs)
+
+    def output_metrics(self, examples: list[Example], outputs: list[Any]) -> dict[str, float]:
+        """Loss and accuracy of (averaged) class probabilities (macro-F1: the report)."""
+        labels = np.array([e["label"] for e in examples], dtype=np.int64)
+        return probability_metrics(labels, outputs)
 
     def labelled_examples(
         self, config: RunConfig, vocabs: dict[str, Any], path: Path

@@ -26,7 +26,11 @@ from lstmlab.tasks.sentiment.codec import ReviewCodec
 from lstmlab.tasks.sentiment.config import SentimentData
 from lstmlab.tasks.vectors import freeze
 from lstmlab.training.config import RunConfig
-from lstmlab.training.metrics import classification_report
+from lstmlab.training.metrics import (
+    averaged_probabilities,
+    classification_report,
+    probability_metrics,
+)
 
 
 class SentimentTraining(TaskTraining):
@@ -113,6 +117,21 @@ class SentimentTraining(TaskTraining):
         return classification_report(
             true, predicted, list(LABEL_NAMES), run_dir, "IMDb test: confusion matrix"
         )
+
+    def average_outputs(
+        self,
+        examples: list[list[Example]],
+        outputs: list[list[Any]],
+        vocabs: list[dict[str, Any]],
+    ) -> list[Any]:
+        """The runs' probabilities averaged (each run read the same reviews)."""
+        labels = [np.array([e["label"] for e in run], dtype=np.int64) for run in examples]
+        return averaged_probabilities(labels, outputs)
+
+    def output_metrics(self, examples: list[Example], outputs: list[Any]) -> dict[str, float]:
+        """Loss and accuracy of (averaged) probabilities."""
+        labels = np.array([e["label"] for e in examples], dtype=np.int64)
+        return probability_metrics(labels, outputs)
 
     def labelled_examples(
         self, config: RunConfig, vocabs: dict[str, Any], path: Path
