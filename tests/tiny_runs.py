@@ -141,3 +141,35 @@ def lm_run(tmp_path_factory) -> Path:
         },
     )
     return folder / "lm"
+
+
+@pytest.fixture(scope="session")
+def backward_sentiment_run(tmp_path_factory) -> Path:
+    """A one-direction sentiment run that reads each review's kept tokens (head+tail 8)
+    right to left (``data.reverse``), a little trained (not saturated)."""
+    import lstmlab
+
+    folder = tmp_path_factory.mktemp("backward-sentiment-run")
+    for name, n, seed in (("train.tsv", 200, 5), ("test.tsv", 40, 6)):
+        (folder / name).write_text("".join(f"{y}\t{x}\n" for y, x in reviews(n, seed)))
+    lstmlab.train(
+        "sentiment",
+        out=folder / "sentiment",
+        **{
+            "train.epochs": 2,
+            "train.lr": 0.01,
+            "train.threads": 1,
+            "data.train_file": str(folder / "train.tsv"),
+            "data.test_file": str(folder / "test.tsv"),
+            "data.max_len": 8,
+            "data.truncate": "head+tail",
+            "data.reverse": True,
+            "model.embedding_dim": 8,
+            "model.hidden_size": 6,
+            "model.num_layers": 1,
+            "model.bidirectional": False,
+            "model.dropout": 0.0,
+            "model.embedding_dropout": 0.0,
+        },
+    )
+    return folder / "sentiment"

@@ -137,6 +137,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"{'t':>4}  {'token':<16}{'unit':>6}" + "".join(f"{n:>9}" for n in "ifgoch"),
     ]
     lines.append("-" * len(lines[-1]))
+    if report["prediction"].get("note"):  # e.g. a backward model's tokens are reversed
+        lines[2:2] = [f"note: {report['prediction']['note']}"]
     evidence = report["prediction"].get("evidence")
     if evidence is not None:
         # The strongest words first: p(label) with the word minus without it (+: towards it).

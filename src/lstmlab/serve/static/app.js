@@ -326,6 +326,7 @@ async function analyse() {
     const render = PANELS[answer.panel];
     if (render) render(answer, panel);
     else panel.append(el("pre", {}, JSON.stringify(answer, null, 2)));
+    if (answer.note) panel.prepend(el("p", { class: "muted" }, answer.note));
     $("result").hidden = false;
     $("unit-panel").hidden = true;
     await loadInside();

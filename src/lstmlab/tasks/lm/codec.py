@@ -19,7 +19,7 @@ class LmCodec:
     """A language-model run's tokenizer and vocabulary.
 
     Args:
-        data: the run's ``[data]`` settings (``tokenizer``).
+        data: the run's ``[data]`` settings (``tokenizer``, ``reverse``).
         vocabs: ``vocab`` (its specials: ``<pad>``, ``<unk>``, ``<eos>``).
     """
 
@@ -27,12 +27,15 @@ class LmCodec:
         self.vocab = Vocab.from_dict(vocabs["vocab"])
         self.tokenize = get_tokenizer(data.tokenizer)
         self.eos = EOS
+        self.reverse: bool = data.reverse  # a backward LM: it reads each text right to left
         # Never sampled, never offered as a next word.
         self.never = [self.vocab.index(token) for token in SPECIALS if token in self.vocab]
 
     def encode(self, text: str) -> Encoded:
-        """``<eos>`` (a document start, as the model was trained) and the text's tokens."""
-        tokens = [EOS, *self.tokenize(text)]
+        """``<eos>`` (a document start, as the model was trained) and the text's tokens, in
+        the order the model reads them (a backward LM: last word first)."""
+        words = self.tokenize(text)
+        tokens = [EOS, *(words[::-1] if self.reverse else words)]
         return Encoded(tokens, {"ids": self.vocab.encode(tokens)})
 
     def word(self, index: int) -> str:

@@ -28,6 +28,10 @@ class LmData:
     val_fraction: float = 0.01  # IMDb: share of reviews held out for validation (and test)
     max_documents: int = 0  # train on at most this many documents (seeded choice); 0 = all
     bptt: int = 70  # steps per window of truncated back-propagation through time
+    # A backward LM (ULMFiT's second model): each document's tokens reversed before they
+    # enter the stream, so each word is predicted from the words after it. Every document
+    # still starts with <eos>. `generate` refuses such a run; explain shows its reading order.
+    reverse: bool = False
 
     def validate(self) -> None:
         check(self.corpus in CORPORA, f"data.corpus must be one of {', '.join(CORPORA)}")

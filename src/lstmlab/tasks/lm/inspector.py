@@ -28,7 +28,7 @@ class LmInspector(Inspector):
         last[never] = float("-inf")
         top = last.topk(min(self.TOP_WORDS, last.numel() - len(never)))
         seen = log_probs[:-1].gather(1, ids[1:].unsqueeze(1)).squeeze(1).exp()
-        return self.answer(
+        answer = self.answer(
             tokens=encoded.tokens,
             unseen=(ids == self.codec.vocab.unk_index).tolist(),
             next_words=[
@@ -38,6 +38,12 @@ class LmInspector(Inspector):
             # P(token t | the tokens before it); none for the <eos> the model starts from.
             token_probabilities=[None, *(round(float(p), 5) for p in seen)],
         )
+        if self.codec.reverse:  # the tokens in the order it read them (the codec's)
+            answer["note"] = (
+                "a backward language model (data.reverse): tokens in the order it read "
+                "them, last word first; its next words are the words before the text"
+            )
+        return answer
 
     def generate(
         self, text: str, tokens: int, temperature: float, top_k: int, seed: int

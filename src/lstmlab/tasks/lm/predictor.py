@@ -33,7 +33,13 @@ class LmPredictor(Predictor):
     def sample(
         self, prompt: str, tokens: int = 50, temperature: float = 1.0, top_k: int = 0, seed: int = 0
     ) -> Iterator[str]:
-        """The sampled words after ``prompt``, each as soon as it is drawn."""
+        """The sampled words after ``prompt``, each as soon as it is drawn; ConfigError at
+        once (not at the first word) for a backward LM."""
+        if self.codec.reverse:
+            raise ConfigError(
+                "this run is a backward language model (data.reverse = true); "
+                "generate needs a forward one"
+            )
         return generate(
             self.model,
             self.codec,

@@ -57,6 +57,7 @@ class LmTraining(TaskTraining):
                 len(train), generator=torch.Generator().manual_seed(config.train.seed)
             )[: cfg.max_documents]
             train = [train[i] for i in sorted(keep.tolist())]
+        train, val, test = (reading_order(cfg, split) for split in (train, val, test))
         tokens = sum(len(d) for d in train)
         return Prepared(
             train=[{"ids": d} for d in train],
@@ -147,7 +148,8 @@ class LmTraining(TaskTraining):
         vocab = Vocab.from_dict(vocabs["vocab"])
         tokenize = get_tokenizer(config.data.tokenizer)
         documents = read_documents(path, config.data.documents)
-        return [{"ids": _encode(vocab, tokenize(text))} for text in documents]
+        ids = [_encode(vocab, tokenize(text)) for text in documents]
+        return [{"ids": d} for d in reading_order(config.data, ids)]
 
     def summary_lines(self, metrics: dict[str, Any]) -> list[str]:
         return [
@@ -157,6 +159,12 @@ class LmTraining(TaskTraining):
             f"tokens               {metrics['tokens']:,} "
             f"({metrics['unknown_token_share']:.1%} <unk>)",
         ]
+
+
+def reading_order(cfg: LmData, documents: list[Tensor]) -> list[Tensor]:
+    """The documents' ids ``[T]`` in the order the model reads them: as they are, or each
+    reversed (``data.reverse``: a backward LM). The stream puts ``<eos>`` before each."""
+    return [d.flip(0) for d in documents] if cfg.reverse else documents
 
 
 def _encode(vocab: Vocab, tokens: list[str]) -> Tensor:

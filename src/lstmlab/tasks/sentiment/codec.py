@@ -18,7 +18,8 @@ class ReviewCodec:
     """A sentiment run's tokenizer, vocabulary, truncation and labels.
 
     Args:
-        data: the run's ``[data]`` settings (``tokenizer``, ``max_len``, ``truncate``).
+        data: the run's ``[data]`` settings (``tokenizer``, ``max_len``, ``truncate``,
+            ``reverse``).
         vocabs: the run's vocabularies (``vocab``).
     """
 
@@ -35,16 +36,22 @@ class ReviewCodec:
         self.tokenize = get_tokenizer(data.tokenizer)
         self.max_len = data.max_len or None
         self.truncate_mode = data.truncate
+        self.reverse: bool = data.reverse
         self.labels = list(LABEL_NAMES)
 
-    def truncate(self, ids: Any) -> Any:
-        """``ids`` cut to the run's ``data.max_len`` (a list or a tensor)."""
-        return truncate(ids, self.max_len, self.truncate_mode)
+    def as_read(self, ids: Any) -> Any:
+        """``ids`` ``[T]`` as the model reads them: cut to the run's ``data.max_len`` and,
+        with ``data.reverse``, the kept ones reversed (a list or a 1-d tensor, as given)."""
+        kept = truncate(ids, self.max_len, self.truncate_mode)
+        if not self.reverse:
+            return kept
+        return kept[::-1] if isinstance(kept, list) else kept.flip(0)
 
     def encode(self, text: str) -> Encoded:
-        """The review's kept tokens and ``ids``; an empty review reads as one ``<unk>``."""
+        """The review's kept tokens and ``ids``, in the order the model reads them; an
+        empty review reads as one ``<unk>``."""
         tokens = self.tokenize(text) or [self.vocab.tokens[self.vocab.unk_index]]
-        kept = self.truncate(list(range(len(tokens))))
+        kept = self.as_read(list(range(len(tokens))))
         shown = [tokens[i] for i in kept]
         return Encoded(shown, {"ids": self.vocab.encode(shown)}, len(tokens) - len(kept))
 

@@ -23,6 +23,9 @@ class SentimentData:
     max_size: int = 0  # vocabulary size limit, <pad> and <unk> included; 0 = no limit
     max_len: int = 0  # tokens kept per review; 0 = all
     truncate: str = "head"  # "head", "tail" or "head+tail"
+    # Read each review's kept tokens (after truncation) right to left: ULMFiT's backward
+    # classifier; fine-tuned from a backward LM (lm data.reverse = true) it must be true.
+    reverse: bool = False
     val_fraction: float = 0.1
     max_train: int = 0  # a seeded subset of at most this many reviews; 0 = all
     max_valid: int = 0

@@ -25,7 +25,7 @@ class SentimentExport(TaskExport):
     limits = (
         "Trained on {data}; texts far from it (tweets, product reviews, other languages) "
         "will be labelled less reliably.",
-        "Reviews longer than {max_len} are cut ({truncate}) before they are read.",
+        "Reviews longer than {max_len} are cut ({truncate}) before they are read{reading}.",
         "Two classes only: a mixed or neutral text still gets `pos` or `neg`; read the "
         "probability.",
         "The probability is the model's, not a calibrated one; do not use the labels for "
@@ -39,6 +39,7 @@ class SentimentExport(TaskExport):
             "tokenizer": config.data.tokenizer,
             "max_len": config.data.max_len,
             "truncate": config.data.truncate,
+            "reverse": config.data.reverse,  # the graph takes the kept ids right to left
             "labels": list(LABEL_NAMES),
             "batch_size": EVAL_BATCH_SIZE,
             "softmax": True,
@@ -58,4 +59,8 @@ class SentimentExport(TaskExport):
             "data": self.describe_data(config),
             "max_len": f"{data.max_len} tokens" if data.max_len else "no limit",
             "truncate": data.truncate,
+            "reading": "; every review is read right to left (data.reverse: the graph takes "
+            "its kept ids reversed)"
+            if data.reverse
+            else "",
         }

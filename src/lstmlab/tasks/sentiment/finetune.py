@@ -39,8 +39,9 @@ def read_lm_run(run_dir: str | Path) -> tuple[RunConfig, Vocab]:
     return config, Vocab.load(Path(run_dir) / "vocab.json")
 
 
-def check_compatible(model_cfg: Any, tokenizer: str, lm_config: RunConfig) -> None:
-    """ConfigError unless the classifier's sizes and tokenizer are the language model's."""
+def check_compatible(model_cfg: Any, data: Any, lm_config: RunConfig) -> None:
+    """ConfigError unless the classifier's sizes, tokenizer and reading direction
+    (``data.reverse``) are the language model's."""
     lm_model = lm_config.model
     wanted = {
         "embedding_dim": lm_model.embedding_dim,
@@ -56,10 +57,16 @@ def check_compatible(model_cfg: Any, tokenizer: str, lm_config: RunConfig) -> No
                 f"model.{name} is {getattr(model_cfg, name)!r} but the language "
                 f"model's is {value!r}; set --set model.{name}={shown}"
             )
-    if tokenizer != lm_config.data.tokenizer:
+    if data.tokenizer != lm_config.data.tokenizer:
         raise ConfigError(
-            f"data.tokenizer is {tokenizer!r} but the language model's is "
+            f"data.tokenizer is {data.tokenizer!r} but the language model's is "
             f"{lm_config.data.tokenizer!r}"
+        )
+    if data.reverse != lm_config.data.reverse:  # a backward LM's encoder reads right to left
+        wanted = str(lm_config.data.reverse).lower()
+        raise ConfigError(
+            f"data.reverse is {str(data.reverse).lower()} but the language model's is "
+            f"{wanted}; set --set data.reverse={wanted}"
         )
 
 

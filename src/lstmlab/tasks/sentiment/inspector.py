@@ -42,6 +42,11 @@ class SentimentInspector(Inspector):
             evidence_for=labels[positive],  # evidence > 0 pushes towards this label
             evidence_against=labels[1 - positive],
         )
+        if self.codec.reverse:  # the tokens (and their evidence) in the order it read them
+            answer["note"] = (
+                "a backward classifier (data.reverse): tokens in the order it read them, "
+                "last word first"
+            )
         if evidence:
             values = occlusion_evidence(
                 self.probabilities,

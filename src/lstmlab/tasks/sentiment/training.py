@@ -57,7 +57,7 @@ class SentimentTraining(TaskTraining):
             from lstmlab.tasks.sentiment.finetune import check_compatible, read_lm_run
 
             lm_config, given = read_lm_run(config.model.init_from)
-            check_compatible(config.model, cfg.tokenizer, lm_config)
+            check_compatible(config.model, cfg, lm_config)
         vocab, (train_ids, train_labels), (test_ids, test_labels) = _load_encoded(
             cfg, data_dir, given
         )
@@ -160,8 +160,9 @@ def cut(index: list[int], size: int, seed: int) -> list[int]:
 
 
 def example(codec: ReviewCodec, ids: Tensor, label: int) -> Example:
-    """One review's example: its ids as the run truncates them, and its label."""
-    return {"ids": codec.truncate(ids), "label": int(label)}
+    """One review's example: its ids as the model reads them (truncated; reversed with
+    ``data.reverse``), and its label."""
+    return {"ids": codec.as_read(ids), "label": int(label)}
 
 
 def _load_encoded(cfg: SentimentData, data_dir: str | None, vocab: Vocab | None = None):
