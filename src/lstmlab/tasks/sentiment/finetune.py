@@ -63,10 +63,10 @@ def check_compatible(model_cfg: Any, data: Any, lm_config: RunConfig) -> None:
             f"{lm_config.data.tokenizer!r}"
         )
     if data.reverse != lm_config.data.reverse:  # a backward LM's encoder reads right to left
-        wanted = str(lm_config.data.reverse).lower()
+        direction = str(lm_config.data.reverse).lower()
         raise ConfigError(
             f"data.reverse is {str(data.reverse).lower()} but the language model's is "
-            f"{wanted}; set --set data.reverse={wanted}"
+            f"{direction}; set --set data.reverse={direction}"
         )
 
 
