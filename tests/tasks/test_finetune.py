@@ -1,4 +1,4 @@
-"""Fine-tuning a sentiment classifier from a language-model run (model.init_from)."""
+"""Fine-tuning a classifier (sentiment, classify) from a language-model run (model.init_from)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import torch
 import lstmlab
 from lstmlab.cli.main import main
 from lstmlab.errors import CheckpointError, ConfigError
+from lstmlab.export import export_run
 from lstmlab.tasks import get_task
 from lstmlab.training.checkpoint import load_checkpoint
 
@@ -39,6 +40,10 @@ def texts(tmp_path_factory) -> Path:
         "".join(f"{'pos' if 'good' in line else 'neg'}\t{line} wonderful\n" for line in lines)
     )
     (folder / "test.tsv").write_text("pos\tgood good film\nneg\tbad bad film\n")
+    # Three classes for the classify task: a CSV with a header and quoted texts.
+    rows = [f'"{line}",{"up" if "good" in line else "down"}' for line in lines]
+    rows += ['"a film , really a film",flat', '"acting and a plot , a film",flat'] * 15
+    (folder / "train3.csv").write_text("text,label\n" + "\n".join(rows) + "\n")
     return folder
 
 
@@ -163,4 +168,84 @@ def test_size_or_vocabulary_mismatch_is_a_one_line_error(texts, lm_run, tmp_path
 def test_init_from_something_else_is_refused(texts, lm_run, tmp_path) -> None:
     spec, config = classifier_config(texts, lm_run, **{"model.init_from": str(tmp_path)})
     with pytest.raises(Exception, match="not an lstmlab run folder"):
+        spec.prepare(config, None)
+
+
+# ---------------------------------------------------------------- the classify task
+def classify_config(texts: Path, lm_run: Path, **extra):
+    settings = {
+        **CLASSIFIER,
+        "model.init_from": str(lm_run),
+        "data.train_file": str(texts / "train3.csv"),
+        **extra,
+    }
+    overrides = [
+        f"{k}={json.dumps(v) if isinstance(v, str) else str(v).lower()}"
+        for k, v in settings.items()
+    ]
+    return get_task("classify").trainer(), get_task("classify").resolve_config(None, overrides)
+
+
+def test_classify_starts_from_the_lm_words_and_encoder(texts, lm_run) -> None:
+    spec, config = classify_config(texts, lm_run)
+    prepared = spec.prepare(config, None)
+    assert prepared.vocabs["vocab"] == json.loads((lm_run / "vocab.json").read_text())
+    assert prepared.vocabs["classes"]["tokens"] == ["down", "flat", "up"]
+    model = spec.build_model(config, prepared.vocabs)
+    spec.init_weights(model, config, prepared.vocabs)
+    lm_weights = load_checkpoint(lm_run / "best.pt", "lm")["model"]
+    encoder = [n for n in model.state_dict() if n.startswith(("embedding.", "lstm."))]
+    assert len(encoder) == 5
+    for name in encoder:
+        assert torch.equal(model.state_dict()[name], lm_weights[name]), name
+    # Without init_from the vocabulary is the training texts' own (no LM's <eos> in it).
+    spec, config = classify_config(texts, lm_run, **{"model.init_from": ""})
+    own = spec.prepare(config, None).vocabs["vocab"]["tokens"]
+    assert "<eos>" in prepared.vocabs["vocab"]["tokens"] and "<eos>" not in own
+
+
+def test_classify_fine_tunes_three_classes_from_the_cli(texts, lm_run, capsys) -> None:
+    run = texts / "classify"
+    args = ["train", "classify", "--train", str(texts / "train3.csv"), "--out", str(run)]
+    settings = {
+        **CLASSIFIER,
+        "model.init_from": lm_run,
+        "train.epochs": 4,
+        "train.lr_decay": 2.6,
+        "train.gradual_unfreezing": True,
+        "train.lr": 0.02,
+    }
+    for key, value in settings.items():
+        args += ["--set", f"{key}={str(value).lower() if isinstance(value, bool) else value}"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(["predict", str(run), "a good film , really good"]) == 0
+    assert capsys.readouterr().out.startswith("up")
+    assert json.loads((run / "config.json").read_text())["model"]["init_from"] == str(lm_run)
+    export_run(run, texts / "classify-bundle", "safetensors", say=lambda *_: None)
+    card = (texts / "classify-bundle" / "README.md").read_text()
+    assert f"fine-tuned from the language-model run `{lm_run}`" in card
+
+
+def test_classify_refuses_a_backward_lm_and_other_sizes(texts, lm_run, tmp_path) -> None:
+    spec, config = classify_config(texts, lm_run, **{"model.embedding_dim": 16})
+    with pytest.raises(ConfigError, match=r"model\.embedding_dim is 16 but the language model.s"):
+        spec.prepare(config, None)
+    backward = tmp_path / "backward"
+    lstmlab.train(
+        "lm",
+        out=backward,
+        **{
+            "data.corpus": "files",
+            "data.train_file": str(texts / "text.txt"),
+            "data.valid_file": str(texts / "text.txt"),
+            "data.reverse": True,
+            "data.bptt": 8,
+            **LM_SIZES,
+            "train.epochs": 1,
+            "train.batch_size": 4,
+        },
+    )
+    spec, config = classify_config(texts, backward)
+    with pytest.raises(ConfigError, match=r"reads backward .* start from a forward language"):
         spec.prepare(config, None)

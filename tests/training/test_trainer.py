@@ -78,6 +78,30 @@ def test_interrupt_and_resume_equals_uninterrupted(
         assert a["val_acc"] == b["val_acc"]
 
 
+def test_a_stop_asked_during_validation_ends_after_that_epoch(
+    tmp_path, tiny_config, adapter, fresh_trainer, make_examples, TinyClassifier, capsys
+):
+    """A signal that lands while the epoch is validated is honoured when validation ends:
+    the epoch is saved, no further epoch trains, and resuming trains the rest."""
+    train, val = make_examples(40, 1), make_examples(10, 2)
+    trainer = fresh_trainer(tiny_config, adapter, tmp_path / "run")
+    evaluate = trainer.evaluate
+
+    def evaluate_then_stop(*args, **kwargs):
+        result = evaluate(*args, **kwargs)
+        trainer.stop_requested = True  # as the signal handler does
+        return result
+
+    trainer.evaluate = evaluate_then_stop
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(train, val)
+    assert [r["epoch"] for r in trainer.progress.history] == [1]
+    assert "interrupted after epoch 1: state saved; resume with --resume" in capsys.readouterr().out
+    resumed = Trainer(TinyClassifier(), adapter, tiny_config, tmp_path / "run")
+    history = resumed.fit(train, val, resume_from=tmp_path / "run" / "last.pt")
+    assert [r["epoch"] for r in history] == [1, 2, 3]
+
+
 def test_early_stopping(tmp_path, tiny_config, adapter, fresh_trainer, make_examples):
     tiny_config.train.epochs = 30
     tiny_config.train.patience = 1

@@ -52,6 +52,7 @@ def model_card(
         "",
         f"- {data}",
         *_vectors_line(run_dir),
+        *_init_line(config),
         "",
         "## Configuration",
         "",
@@ -107,6 +108,17 @@ def _vectors_line(run_dir: Path) -> list[str]:
         ]
     except (OSError, ValueError, KeyError, TypeError):
         return []
+
+
+def _init_line(config: RunConfig) -> list[str]:
+    """The language-model run a fine-tuned classifier started from, if any."""
+    source = getattr(config.model, "init_from", "")
+    if not source:
+        return []
+    return [
+        f"- fine-tuned from the language-model run `{source}`: its vocabulary, embedding "
+        "and LSTM; the text that language model read is part of this model's training data"
+    ]
 
 
 def _model_line(config: RunConfig) -> str:

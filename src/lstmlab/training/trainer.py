@@ -284,7 +284,17 @@ class Trainer:
                 self.optimizer.start_epoch(self.progress.epoch)
                 self._train_epoch(loader)
                 self._end_epoch(val_examples)
+                self._stop_if_requested_at_epoch_end()
         return self.progress.history
+
+    def _stop_if_requested_at_epoch_end(self) -> None:
+        """A stop asked for during validation (or the epoch's last step): the epoch is
+        already saved in ``last.pt``, so stop here, before another epoch or the test."""
+        if not self._any_stop_requested():
+            return
+        where = f"; resume with --resume {self.run_dir}" if self.run_dir is not None else ""
+        self.log(f"interrupted after epoch {self.progress.epoch}: state saved{where}")
+        raise KeyboardInterrupt
 
     @property
     def batch_multiplier(self) -> int:

@@ -37,6 +37,7 @@ from lstmlab.tasks.base import Example, Prepared, StepResult, TaskTraining
 from lstmlab.tasks.classify.codec import TextCodec
 from lstmlab.tasks.classify.config import ClassifyData
 from lstmlab.tasks.classify.metrics import class_counts, multi_label_report, scores
+from lstmlab.tasks.lm.finetune import StartsFromLanguageModel
 from lstmlab.tasks.vectors import freeze
 from lstmlab.training.config import RunConfig
 from lstmlab.training.metrics import (
@@ -81,7 +82,7 @@ def read_splits(
     return cut(train, cfg.max_train), cut(valid, cfg.max_valid), cut(test, cfg.max_test)
 
 
-class ClassifyTraining(TaskTraining):
+class ClassifyTraining(StartsFromLanguageModel, TaskTraining):
     """Classification of texts into the training data's classes (or labels)."""
 
     model_config = TextClassifierConfig
@@ -119,10 +120,7 @@ class ClassifyTraining(TaskTraining):
             valid, test = kept
         check_known_labels(valid, labels)
         check_known_labels(test, labels)
-        tokenize = get_tokenizer(cfg.tokenizer)
-        vocab = Vocab.build(
-            [tokenize(e.text) for e in train], min_freq=cfg.min_freq, max_size=cfg.max_size or None
-        )
+        vocab = self._vocab(config, train)
         vocabs = {"vocab": vocab.to_dict(), "classes": {"tokens": labels}}
         codec = TextCodec(cfg, vocabs)
         counts = label_counts(train)
@@ -141,6 +139,18 @@ class ClassifyTraining(TaskTraining):
                 "train per class": ", ".join(f"{k} {n:,}" for k, n in counts.most_common()),
                 **({"left out (labels not in the training subset)": left_out} if left_out else {}),
             },
+        )
+
+    def _vocab(self, config: RunConfig, train: list[LabelledText]) -> Vocab:
+        """The words a run reads: a language model's (``model.init_from``), else the
+        training texts'."""
+        cfg: ClassifyData = config.data
+        given = self.language_model_vocab(config, cfg)
+        if given is not None:
+            return given
+        tokenize = get_tokenizer(cfg.tokenizer)
+        return Vocab.build(
+            [tokenize(e.text) for e in train], min_freq=cfg.min_freq, max_size=cfg.max_size or None
         )
 
     def build_model(self, config: RunConfig, vocabs: dict[str, Any]) -> TextClassifier:

@@ -1,9 +1,11 @@
 """Word-level language modelling (IMDb's train and unlabelled reviews, or text files).
 
-The parts: ``config`` (the ``[data]`` settings), ``codec`` (text -> the stream's ids, ids
--> words), ``training`` (truncated BPTT, perplexity), ``predictor`` (``generate``),
-``inspector`` (next words and each word's probability for ``explain`` and the page) and
-``presets/``. No export part: ``lstmlab export --format safetensors`` is what an LM gets.
+The parts: ``config`` (the ``[data]`` settings), ``codec`` (text -> the stream's ids,
+ids -> words), ``training`` (truncated BPTT, perplexity), ``predictor`` (``generate``),
+``inspector`` (next words and each word's probability for ``explain`` and the page),
+``finetune`` (a classifier of ``sentiment`` or ``classify`` starting from an LM run,
+``model.init_from``) and ``presets/``. No export part: ``lstmlab export --format
+safetensors`` is what an LM gets.
 """
 
 from lstmlab.tasks.spec import Command, Option, TaskSpec

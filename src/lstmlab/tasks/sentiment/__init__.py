@@ -2,8 +2,9 @@
 
 The parts: ``config`` (the ``[data]`` settings), ``codec`` (review -> ids, logits ->
 label), ``training``, ``predictor`` (``predict``), ``export`` (ONNX graph, model card),
-``inspector`` (per-word evidence for ``explain`` and the page), ``finetune`` (starting
-from a language-model run) and ``presets/``.
+``inspector`` (per-word evidence for ``explain`` and the page) and ``presets/``.
+Fine-tuning from a language-model run (``model.init_from``) is the LM task's
+``lstmlab.tasks.lm.finetune``.
 """
 
 from lstmlab.tasks.spec import Command, Option, TaskSpec

@@ -22,6 +22,7 @@ from lstmlab.data.vocab import Vocab
 from lstmlab.errors import DataError
 from lstmlab.models.classifier import TextClassifier, TextClassifierConfig
 from lstmlab.tasks.base import Example, Prepared, StepResult, TaskTraining
+from lstmlab.tasks.lm.finetune import StartsFromLanguageModel
 from lstmlab.tasks.sentiment.codec import ReviewCodec
 from lstmlab.tasks.sentiment.config import SentimentData
 from lstmlab.tasks.vectors import freeze
@@ -33,7 +34,7 @@ from lstmlab.training.metrics import (
 )
 
 
-class SentimentTraining(TaskTraining):
+class SentimentTraining(StartsFromLanguageModel, TaskTraining):
     """Sentiment classification of reviews (IMDb or labelled review files)."""
 
     model_config = TextClassifierConfig
@@ -52,12 +53,7 @@ class SentimentTraining(TaskTraining):
 
     def prepare(self, config: RunConfig, data_dir: str | None) -> Prepared:
         cfg: SentimentData = config.data
-        given = None
-        if config.model.init_from:  # fine-tuning: the language model's words and tokenizer
-            from lstmlab.tasks.sentiment.finetune import check_compatible, read_lm_run
-
-            lm_config, given = read_lm_run(config.model.init_from)
-            check_compatible(config.model, cfg, lm_config)
+        given = self.language_model_vocab(config, cfg)  # fine-tuning: the LM's words
         vocab, (train_ids, train_labels), (test_ids, test_labels) = _load_encoded(
             cfg, data_dir, given
         )
@@ -92,17 +88,6 @@ class SentimentTraining(TaskTraining):
         if config.model.freeze_embeddings:
             freeze(model.embedding)
         return model
-
-    def init_weights(
-        self, model: nn.Module, config: RunConfig, vocabs: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        """Start from a language-model run's embedding and LSTM (``model.init_from``), or
-        from pretrained word vectors (``model.pretrained_vectors``)."""
-        if config.model.init_from:
-            from lstmlab.tasks.sentiment.finetune import load_encoder_weights
-
-            load_encoder_weights(model, config.model)
-        return super().init_weights(model, config, vocabs)
 
     def report(
         self,

@@ -1,11 +1,13 @@
 """Fine-tuning a classifier from a language-model run (``model.init_from = RUN``).
 
-ULMFiT (Howard & Ruder 2018) and Dai & Le (2015): pre-train an LSTM language model on
-unlabelled text, then train a classifier whose embedding and LSTM start from it. Here
-the classifier takes the language model's vocabulary and tokenizer (so every word keeps
-its row) and copies its ``embedding.*`` and ``lstm.*`` weights; the classifier's head is
-new. The training recipe (discriminative learning rates, gradual unfreezing, warm-up)
-is in ``train.*`` settings; see the ``pretrained`` preset.
+The LM task's own part for the tasks that start from its runs (``sentiment``,
+``classify``): how to read such a run and copy its encoder. ULMFiT (Howard & Ruder 2018)
+and Dai & Le (2015): pre-train an LSTM language model on unlabelled text, then train a
+classifier whose embedding and LSTM start from it. Here the classifier takes the
+language model's vocabulary and tokenizer (so every word keeps its row) and copies its
+``embedding.*`` and ``lstm.*`` weights; the classifier's head is new. The training
+recipe (discriminative learning rates, gradual unfreezing, warm-up) is in ``train.*``
+settings; see the ``pretrained`` preset.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ ENCODER_PREFIXES = ("embedding.", "lstm.")
 
 
 def _lm_task():
+    from lstmlab.tasks.lm import TASK
     from lstmlab.tasks.registry import get_task
 
-    return get_task("lm")
+    return get_task(TASK.name)
 
 
 def read_lm_run(run_dir: str | Path) -> tuple[RunConfig, Vocab]:
@@ -41,7 +44,8 @@ def read_lm_run(run_dir: str | Path) -> tuple[RunConfig, Vocab]:
 
 def check_compatible(model_cfg: Any, data: Any, lm_config: RunConfig) -> None:
     """ConfigError unless the classifier's sizes, tokenizer and reading direction
-    (``data.reverse``) are the language model's."""
+    (``data.reverse``; a task without that setting reads forward) are the language
+    model's."""
     lm_model = lm_config.model
     wanted = {
         "embedding_dim": lm_model.embedding_dim,
@@ -62,10 +66,16 @@ def check_compatible(model_cfg: Any, data: Any, lm_config: RunConfig) -> None:
             f"data.tokenizer is {data.tokenizer!r} but the language model's is "
             f"{lm_config.data.tokenizer!r}"
         )
-    if data.reverse != lm_config.data.reverse:  # a backward LM's encoder reads right to left
+    reverse = getattr(data, "reverse", False)
+    if reverse != lm_config.data.reverse:  # a backward LM's encoder reads right to left
         direction = str(lm_config.data.reverse).lower()
+        if not hasattr(data, "reverse"):
+            raise ConfigError(
+                "the language model reads backward (data.reverse = true) but this task "
+                "reads forward; start from a forward language model"
+            )
         raise ConfigError(
-            f"data.reverse is {str(data.reverse).lower()} but the language model's is "
+            f"data.reverse is {str(reverse).lower()} but the language model's is "
             f"{direction}; set --set data.reverse={direction}"
         )
 
@@ -92,3 +102,27 @@ def load_encoder_weights(model: nn.Module, model_cfg: Any) -> int:
         for name, tensor in source.items():
             target[name].copy_(tensor)
     return len(source)
+
+
+class StartsFromLanguageModel:
+    """A classification task's training that can start from a language-model run: mix in
+    before :class:`~lstmlab.tasks.base.TaskTraining` (``model.init_from``)."""
+
+    @staticmethod
+    def language_model_vocab(config: RunConfig, data: Any) -> Vocab | None:
+        """With ``model.init_from``: the language model's vocabulary (every word keeps its
+        pretrained row), once its sizes, tokenizer and direction are checked; else None."""
+        if not config.model.init_from:
+            return None
+        lm_config, vocab = read_lm_run(config.model.init_from)
+        check_compatible(config.model, data, lm_config)
+        return vocab
+
+    def init_weights(
+        self, model: nn.Module, config: RunConfig, vocabs: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Start from a language-model run's embedding and LSTM (``model.init_from``), or
+        from pretrained word vectors (``model.pretrained_vectors``)."""
+        if config.model.init_from:
+            load_encoder_weights(model, config.model)
+        return super().init_weights(model, config, vocabs)  # type: ignore[misc]
