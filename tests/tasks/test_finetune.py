@@ -210,17 +210,16 @@ def test_classify_fine_tunes_three_classes_from_the_cli(texts, lm_run, capsys) -
     settings = {
         **CLASSIFIER,
         "model.init_from": lm_run,
-        "train.epochs": 4,
-        "train.lr_decay": 2.6,
-        "train.gradual_unfreezing": True,
+        "train.epochs": 10,
         "train.lr": 0.02,
     }
     for key, value in settings.items():
         args += ["--set", f"{key}={str(value).lower() if isinstance(value, bool) else value}"]
     assert main(args) == 0
     capsys.readouterr()
-    assert main(["predict", str(run), "a good film , really good"]) == 0
-    assert capsys.readouterr().out.startswith("up")
+    for text, label in [("a good film , really good", "up"), ("a bad film , really bad", "down")]:
+        assert main(["predict", str(run), text]) == 0
+        assert capsys.readouterr().out.startswith(label), text
     assert json.loads((run / "config.json").read_text())["model"]["init_from"] == str(lm_run)
     export_run(run, texts / "classify-bundle", "safetensors", say=lambda *_: None)
     card = (texts / "classify-bundle" / "README.md").read_text()
