@@ -6,8 +6,9 @@
 #   2. `lstmlab train sentiment --preset pretrained --set model.init_from=<that run>` with the
 #      LM's sizes (ULMFiT's fine-tuning recipe as the preset has it), FT_EPOCHS epochs.
 # Each phase runs under `timeout` (SIGTERM: the trainer stops between two training steps and
-# saves last.pt; a classifier then starts from the LM's best.pt, else that last.pt; SIGKILL
-# 60 s later, e.g. when the signal came during an evaluation, which does not stop early), so
+# saves last.pt, or at the end of a validation that it interrupts; a classifier then starts
+# from the LM's best.pt, else that last.pt; SIGKILL 60 s later, e.g. when the signal came
+# during the test evaluation, which does not stop early), so
 # the whole script ends within about 12 minutes: sized for an H200 lent for 15 minutes.
 #
 # NEVER RUN ON A GPU YET: written and checked on a CPU-only machine (SMOKE=1 below runs the

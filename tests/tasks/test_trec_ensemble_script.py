@@ -1,0 +1,56 @@
+"""benchmarks/trec_ensemble.sh (issue #20's TREC ensemble) runs end to end on a tiny qc.zip:
+every seed's run is trained, the ensemble is evaluated and the training time summed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).parents[2] / "benchmarks" / "trec_ensemble.sh"
+QUESTIONS = {
+    "NUM:count": "How many {} are there ?",
+    "HUM:ind": "Who wrote the {} ?",
+    "LOC:other": "Where is the {} ?",
+}
+THINGS = ["book", "song", "film", "play", "poem", "city", "river", "lake", "tree", "bridge"]
+
+
+def tiny_qc(path: Path) -> None:
+    lines = [f"{label} {form.format(t)}" for label, form in QUESTIONS.items() for t in THINGS]
+    test = [f"{label} {form.format('house')}" for label, form in QUESTIONS.items()]
+    path.parent.mkdir(parents=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("qc/train.txt", "\n".join(lines * 2) + "\n")
+        archive.writestr("qc/test.txt", "\n".join(test) + "\n")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
+def test_the_ensemble_script_trains_each_seed_and_evaluates_them_together(tmp_path) -> None:
+    tiny_qc(tmp_path / "data" / "nltk" / "qc.zip")
+    env = {
+        **os.environ,
+        "LSTMLAB_DATA": str(tmp_path / "data"),
+        "SEEDS": "0 1",
+        "RUNS": str(tmp_path / "runs"),
+        "THREADS": "1",
+        "LSTMLAB": f"{sys.executable} -m lstmlab",
+        "SETS": "train.epochs=2 model.embedding_dim=8 model.hidden_size=8",
+    }
+    done = subprocess.run(
+        ["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ensemble" in done.stdout and "accuracy" in done.stdout
+    runs = [tmp_path / "runs" / f"trec-s{seed}" for seed in (0, 1)]
+    seconds = [json.loads((run / "test_metrics.json").read_text())["train_seconds"] for run in runs]
+    assert f"training, all 2 runs: {sum(seconds):.0f} s" in done.stdout
+    for run in runs:  # each seed its own run, with the smoke sizes
+        assert json.loads((run / "config.json").read_text())["model"]["hidden_size"] == 8
+    assert json.loads((runs[1] / "config.json").read_text())["train"]["seed"] == 1
