@@ -226,7 +226,9 @@ def test_classify_fine_tunes_three_classes_from_the_cli(texts, lm_run, capsys) -
     assert f"fine-tuned from the language-model run `{lm_run}`" in card
 
 
-def test_classify_refuses_a_backward_lm_and_other_sizes(texts, lm_run, tmp_path) -> None:
+def test_classify_reads_a_backward_lm_s_direction_only(texts, lm_run, tmp_path) -> None:
+    """Other sizes are refused; a backward LM needs data.reverse, and with it the classifier
+    reads every text right to left: in training, in predict and in the exported bundle."""
     spec, config = classify_config(texts, lm_run, **{"model.embedding_dim": 16})
     with pytest.raises(ConfigError, match=r"model\.embedding_dim is 16 but the language model.s"):
         spec.prepare(config, None)
@@ -246,5 +248,37 @@ def test_classify_refuses_a_backward_lm_and_other_sizes(texts, lm_run, tmp_path)
         },
     )
     spec, config = classify_config(texts, backward)
-    with pytest.raises(ConfigError, match=r"reads backward .* start from a forward language"):
+    with pytest.raises(ConfigError, match=r"data\.reverse is false but the language model.s is tr"):
         spec.prepare(config, None)
+    spec, config = classify_config(texts, lm_run, **{"data.reverse": True})
+    with pytest.raises(ConfigError, match=r"data\.reverse is true but the language model.s is fal"):
+        spec.prepare(config, None)
+    spec, config = classify_config(texts, backward, **{"data.reverse": True})
+    prepared = spec.prepare(config, None)
+    tokens = prepared.vocabs["vocab"]["tokens"]
+    read = {" ".join(tokens[i] for i in e["ids"]) for e in prepared.train + prepared.val}
+    rows = (texts / "train3.csv").read_text().splitlines()[1:]
+    written = {row.rsplit(",", 1)[0].strip('"') for row in rows}
+    assert read == {" ".join(text.split()[::-1]) for text in written}
+    run = tmp_path / "classify-backward"
+    lstmlab.train(
+        "classify",
+        out=run,
+        **{
+            **CLASSIFIER,
+            "model.init_from": str(backward),
+            "data.train_file": str(texts / "train3.csv"),
+            "data.reverse": True,
+            "train.epochs": 2,
+        },
+    )
+    trained = lstmlab.load(run)
+    text = "good acting and a bad plot"
+    ids = torch.tensor([trained.codec.vocab.encode(text.split()[::-1])])
+    with torch.no_grad():
+        by_hand = torch.softmax(trained.model.eval()(ids, torch.tensor([6])), dim=-1)[0]
+    got = trained.predict(text)["probabilities"]
+    assert list(got.values()) == pytest.approx(by_hand.tolist(), abs=1e-6)
+    export_run(run, tmp_path / "bundle", "safetensors", say=lambda *_: None)
+    manifest = json.loads((tmp_path / "bundle" / "bundle.json").read_text())
+    assert manifest["preprocess"]["reverse"] is True

@@ -42,3 +42,13 @@ def truncate(ids: IdsT, max_len: int | None, mode: str = "head") -> IdsT:
     import torch  # only a tensor gets here, so torch is already loaded
 
     return torch.cat([head, tail])
+
+
+def as_read(ids: IdsT, max_len: int | None, mode: str = "head", reverse: bool = False) -> IdsT:
+    """``ids`` ``[T]`` as a classifier reads them: cut by :func:`truncate` and, with
+    ``reverse`` (a backward classifier, ``data.reverse``), the kept ids reversed."""
+    kept = truncate(ids, max_len, mode)
+    if not reverse:
+        return kept
+    # A tensor has no negative-step slicing; lists, tuples and numpy arrays have.
+    return kept.flip(0) if hasattr(kept, "flip") else kept[::-1]

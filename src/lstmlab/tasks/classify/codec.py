@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from lstmlab.data.tokenize import get_tokenizer
-from lstmlab.data.truncation import truncate
+from lstmlab.data.truncation import as_read
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import CheckpointError
 from lstmlab.runtime.checks import RuntimeTask, check_tokenizing
@@ -30,7 +30,7 @@ class TextCodec:
 
     Args:
         data: the run's ``[data]`` settings (``tokenizer``, ``max_len``, ``truncate``,
-            ``multi_label``, ``threshold``).
+            ``reverse``, ``multi_label``, ``threshold``).
         vocabs: ``vocab`` (the words) and ``classes`` (``{"tokens": [...]}``, the class
             names in id order).
     """
@@ -56,17 +56,20 @@ class TextCodec:
         self.tokenize = get_tokenizer(data.tokenizer)
         self.max_len = data.max_len or None
         self.truncate_mode = data.truncate
+        self.reverse = bool(getattr(data, "reverse", False))  # bundles from before the setting
         self.multi_label = bool(data.multi_label)
         self.threshold = float(data.threshold)
 
-    def truncate(self, ids: Any) -> Any:
-        """``ids`` cut to the run's ``data.max_len`` (a list or a tensor)."""
-        return truncate(ids, self.max_len, self.truncate_mode)
+    def as_read(self, ids: Any) -> Any:
+        """``ids`` ``[T]`` as the model reads them: cut to the run's ``data.max_len`` and,
+        with ``data.reverse``, the kept ones reversed (a list or a 1-d tensor, as given)."""
+        return as_read(ids, self.max_len, self.truncate_mode, self.reverse)
 
     def encode(self, text: str) -> Encoded:
-        """The text's kept tokens and ``ids``; an empty text reads as one ``<unk>``."""
+        """The text's kept tokens and ``ids``, in the order the model reads them; an empty
+        text reads as one ``<unk>``."""
         tokens = self.tokenize(text) or [self.vocab.tokens[self.vocab.unk_index]]
-        kept = self.truncate(list(range(len(tokens))))
+        kept = self.as_read(list(range(len(tokens))))
         shown = [tokens[i] for i in kept]
         return Encoded(shown, {"ids": self.vocab.encode(shown)}, len(tokens) - len(kept))
 

@@ -35,6 +35,9 @@ class ClassifyData:
     max_size: int = 0  # vocabulary size limit, <pad> and <unk> included; 0 = no limit
     max_len: int = 0  # tokens kept per text; 0 = all
     truncate: str = "head"  # "head", "tail" or "head+tail"
+    # Read each text right to left (after truncation): the backward classifier of a
+    # forward + backward pair; fine-tuned from a backward LM (lm data.reverse) it must be true.
+    reverse: bool = False
     val_fraction: float = 0.1
     max_train: int = 0  # a seeded subset of at most this many examples; 0 = all
     max_valid: int = 0

@@ -32,6 +32,7 @@ class ClassifyExport(TaskExport):
             "tokenizer": config.data.tokenizer,
             "max_len": config.data.max_len,
             "truncate": config.data.truncate,
+            "reverse": config.data.reverse,  # the graph takes the kept ids right to left
             "multi_label": config.data.multi_label,
             "threshold": config.data.threshold,
             "batch_size": EVAL_BATCH_SIZE,

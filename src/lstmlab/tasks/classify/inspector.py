@@ -39,6 +39,11 @@ class ClassifyInspector(Inspector):
             evidence_for=labels[best],  # evidence > 0 pushes towards the predicted class
             evidence_against="the other classes",
         )
+        if self.codec.reverse:  # the tokens (and their evidence) in the order it read them
+            answer["note"] = (
+                "a backward classifier (data.reverse): tokens in the order it read them, "
+                "last word first"
+            )
         if self.codec.multi_label:
             answer["labels"] = [
                 n for n, p in answer["probabilities"].items() if p >= self.codec.threshold

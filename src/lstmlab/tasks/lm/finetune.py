@@ -44,8 +44,7 @@ def read_lm_run(run_dir: str | Path) -> tuple[RunConfig, Vocab]:
 
 def check_compatible(model_cfg: Any, data: Any, lm_config: RunConfig) -> None:
     """ConfigError unless the classifier's sizes, tokenizer and reading direction
-    (``data.reverse``; a task without that setting reads forward) are the language
-    model's."""
+    (``data.reverse``) are the language model's."""
     lm_model = lm_config.model
     wanted = {
         "embedding_dim": lm_model.embedding_dim,
@@ -66,16 +65,10 @@ def check_compatible(model_cfg: Any, data: Any, lm_config: RunConfig) -> None:
             f"data.tokenizer is {data.tokenizer!r} but the language model's is "
             f"{lm_config.data.tokenizer!r}"
         )
-    reverse = getattr(data, "reverse", False)
-    if reverse != lm_config.data.reverse:  # a backward LM's encoder reads right to left
+    if data.reverse != lm_config.data.reverse:  # a backward LM's encoder reads right to left
         direction = str(lm_config.data.reverse).lower()
-        if not hasattr(data, "reverse"):
-            raise ConfigError(
-                "the language model reads backward (data.reverse = true) but this task "
-                "reads forward; start from a forward language model"
-            )
         raise ConfigError(
-            f"data.reverse is {str(reverse).lower()} but the language model's is "
+            f"data.reverse is {str(data.reverse).lower()} but the language model's is "
             f"{direction}; set --set data.reverse={direction}"
         )
 

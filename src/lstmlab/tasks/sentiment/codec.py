@@ -8,7 +8,7 @@ import numpy as np
 
 from lstmlab.data.review_files import LABEL_NAMES
 from lstmlab.data.tokenize import get_tokenizer
-from lstmlab.data.truncation import truncate
+from lstmlab.data.truncation import as_read
 from lstmlab.data.vocab import Vocab
 from lstmlab.runtime.checks import RuntimeTask, check_labels, check_tokenizing
 from lstmlab.tasks.codec import Encoded, pad_ids, softmax
@@ -42,10 +42,7 @@ class ReviewCodec:
     def as_read(self, ids: Any) -> Any:
         """``ids`` ``[T]`` as the model reads them: cut to the run's ``data.max_len`` and,
         with ``data.reverse``, the kept ones reversed (a list or a 1-d tensor, as given)."""
-        kept = truncate(ids, self.max_len, self.truncate_mode)
-        if not self.reverse:
-            return kept
-        return kept[::-1] if isinstance(kept, list) else kept.flip(0)
+        return as_read(ids, self.max_len, self.truncate_mode, self.reverse)
 
     def encode(self, text: str) -> Encoded:
         """The review's kept tokens and ``ids``, in the order the model reads them; an
