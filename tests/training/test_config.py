@@ -23,6 +23,15 @@ def test_every_shipped_preset_resolves(task):
         assert config.task == task
 
 
+@pytest.mark.parametrize("task", ["classify", "tagger", "lm"])
+def test_the_other_tasks_presets_resolve_and_validate(task):
+    names = preset_names(get_task(task).preset_folder())
+    assert names
+    for name in names:
+        config = get_task(task).resolve_config(name)
+        assert config.task == task and config.to_dict()["data"]
+
+
 def test_lab_preset_is_the_lab_model():
     config = get_task("sentiment").resolve_config("lab")
     assert (config.data.tokenizer, config.data.min_freq, config.data.max_len) == (
