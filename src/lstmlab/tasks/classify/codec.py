@@ -56,7 +56,7 @@ class TextCodec:
         self.tokenize = get_tokenizer(data.tokenizer)
         self.max_len = data.max_len or None
         self.truncate_mode = data.truncate
-        self.reverse = bool(getattr(data, "reverse", False))  # bundles from before the setting
+        self.reverse: bool = data.reverse
         self.multi_label = bool(data.multi_label)
         self.threshold = float(data.threshold)
 
