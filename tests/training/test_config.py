@@ -73,6 +73,7 @@ def test_overrides_win_and_are_typed():
         ("model.pooling=first", "model.pooling must be one of"),
         ("nodot=1", "section.key=value"),
         ("extra.key=1", "section must be data, model or train"),
+        ("train.precision=half", "train.precision must be .float32., .bfloat16. or .float16."),
     ],
 )
 def test_bad_overrides_are_clear_errors(item, message):

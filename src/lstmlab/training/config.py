@@ -26,6 +26,7 @@ MAX_THREADS = max(16, 4 * (os.cpu_count() or 1))
 
 
 MAX_SEED = 2**63 - 1
+PRECISIONS = ("float32", "bfloat16", "float16")
 
 
 @dataclass
@@ -51,6 +52,9 @@ class TrainConfig:
     keep_global_batch: bool = False  # True: batch_size is global, split over processes
     tensorboard: bool = False  # TensorBoard scalars in <run>/tensorboard (the extra)
     select: str = ""  # validation metric picking best.pt, e.g. "val_loss"; "": the task's
+    # Training steps in "float32", or mixed precision under torch.autocast: "bfloat16" or
+    # "float16" (with loss scaling). Weights, optimizer and evaluation stay float32.
+    precision: str = "float32"
 
     def validate(self) -> None:
         check(self.epochs >= 1, "train.epochs must be >= 1")
@@ -81,6 +85,10 @@ class TrainConfig:
         check(
             self.select == "" or (self.select.startswith("val_") and len(self.select) > 4),
             "train.select names a validation metric, e.g. val_loss or val_accuracy",
+        )
+        check(
+            self.precision in PRECISIONS,
+            "train.precision must be 'float32', 'bfloat16' or 'float16'",
         )
         check(
             0 <= self.threads <= MAX_THREADS,

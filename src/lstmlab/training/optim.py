@@ -56,10 +56,16 @@ class RunOptimizer:
     learning rate ``lr / lr_decay ** (n - 1 - k)`` (discriminative learning rates), and with
     ``gradual_unfreezing`` epoch e trains only the top e + 1 groups (the lower ones are
     frozen: no gradient, no update).
+
+    With ``train.precision = "float16"`` the loss is scaled before the backward pass (a
+    float16 gradient of a small loss underflows to zero) and the gradients unscaled before
+    clipping; a step whose gradients overflowed is skipped and the scale lowered (torch's
+    ``GradScaler``). bfloat16 has float32's range and needs no scaling.
     """
 
-    def __init__(self, model: nn.Module, cfg: TrainConfig) -> None:
+    def __init__(self, model: nn.Module, cfg: TrainConfig, device_type: str = "cpu") -> None:
         self.cfg = cfg
+        self.scaler = torch.amp.GradScaler(device_type, enabled=cfg.precision == "float16")
         self.parameters = [p for p in model.parameters() if p.requires_grad]
         trainable = {id(p) for p in self.parameters}
         groups = layer_groups(model) if cfg.lr_decay != 1 or cfg.gradual_unfreezing else []
@@ -110,11 +116,17 @@ class RunOptimizer:
     def zero_grad(self) -> None:
         self.optimizer.zero_grad(set_to_none=True)
 
+    def backward(self, loss: torch.Tensor) -> None:
+        """Gradients of ``loss`` (scaled first under float16)."""
+        self.scaler.scale(loss).backward()
+
     def step(self) -> None:
         """Clip the gradient norm (if set), update, and advance the schedule."""
+        self.scaler.unscale_(self.optimizer)  # no-op unless float16: clip true gradients
         if self.cfg.clip_grad > 0:
             nn.utils.clip_grad_norm_(self.parameters, self.cfg.clip_grad)
-        self.optimizer.step()
+        self.scaler.step(self.optimizer)  # skipped if a float16 gradient overflowed
+        self.scaler.update()
         if self.scheduler is not None:
             self.scheduler.step()
 
@@ -126,9 +138,12 @@ class RunOptimizer:
         return {
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler else {},
+            "scaler": self.scaler.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state["scheduler"]:
             self.scheduler.load_state_dict(state["scheduler"])
+        if self.scaler.is_enabled() and state.get("scaler"):  # absent before float16 runs
+            self.scaler.load_state_dict(state["scaler"])

@@ -142,6 +142,7 @@ def _train_run(
         + (f" x {ctx.world_size} processes" if ctx.enabled else "")
         + f", {torch.get_num_threads()} CPU thread"
         + ("s" if torch.get_num_threads() != 1 else "")
+        + (f", {cfg.precision} mixed precision" if cfg.precision != "float32" else "")
     )
     started = time.perf_counter()
     training = spec.trainer()

@@ -195,7 +195,12 @@ class Trainer:
             else model
         )
         self.select = self.train_cfg.select or task.select
-        self.optimizer = RunOptimizer(model, self.train_cfg)
+        if self.train_cfg.precision == "float16" and self.device.type != "cuda":
+            # torch's CPU LSTM (oneDNN) has no float16 kernel: every step would fail.
+            raise ConfigError(
+                "train.precision = float16 needs a CUDA device; on a CPU use bfloat16"
+            )
+        self.optimizer = RunOptimizer(model, self.train_cfg, self.device.type)
         self.tensorboard = TensorBoardLog.open(
             self.run_dir, self.train_cfg.tensorboard, self.ctx.is_main
         )
@@ -348,15 +353,27 @@ class Trainer:
 
     def _train_step(self, batch: dict[str, Tensor]) -> StepResult:
         batch = to_device(batch, self.device)
-        result = self.task.step(self.wrapped, batch)
+        with self._autocast():
+            result = self.task.step(self.wrapped, batch)
         # The loss is a mean over the global batch's units; DDP averages gradients over
         # processes, so scale by the world size to get exactly the single-process gradient.
         (global_units,) = all_reduce_sum([float(result.counts["units"])], self.ctx, self.device)
         loss = result.loss_sum * (self.ctx.world_size / max(global_units, 1.0))
         self.optimizer.zero_grad()
-        loss.backward()
+        self.optimizer.backward(loss)
         self.optimizer.step()
         return result
+
+    def _autocast(self) -> torch.autocast:
+        """Mixed precision for a training step's forward pass (``train.precision``): torch
+        runs matrix products in the low precision and keeps losses and sums in float32.
+        Evaluation stays in float32, so a run's figures are those ``predict`` reproduces."""
+        precision = self.train_cfg.precision
+        return torch.autocast(
+            self.device.type,
+            dtype=getattr(torch, precision) if precision != "float32" else None,
+            enabled=precision != "float32",
+        )
 
     def _any_stop_requested(self) -> bool:
         """True on every process as soon as one of them was asked to stop."""
