@@ -10,7 +10,8 @@ after ``--warmup`` rounds, and each configuration's ratio to torch's cell ("lstm
 same size and thread count (above 1: faster than torch's).
 
     LSTMLAB_DATA=../shared/data python benchmarks/lm_speed.py [--hidden 256 512]
-        [--cells lstm lstmlab] [--threads 1 2] [--steps 8] [--rounds 3] [--warmup 1]
+        [--cells lstm lstmlab] [--threads 1 2] [--precisions float32 bfloat16]
+        [--steps 8] [--rounds 3] [--warmup 1]
 
 Run it alone on the machine (with --rounds 5 it took 412 s on the 2-core CPU; the
 table is in BENCHMARKS.md).
@@ -54,12 +55,18 @@ def make_model(config, training, vocabs, hidden: int, cell: str) -> tuple[nn.Mod
     return model, optimizer
 
 
-def train_steps(model, optimizer, training, batches, clip: float) -> tuple[float, int]:
-    """Seconds for one training step on each batch, and the tokens predicted."""
+def train_steps(
+    model, optimizer, training, batches, clip: float, precision: str = "float32"
+) -> tuple[float, int]:
+    """Seconds for one training step on each batch, and the tokens predicted; the forward
+    pass under autocast in ``precision`` unless float32 (as ``train.precision`` does)."""
     tokens = 0
+    low = precision != "float32"
     start = time.perf_counter()
     for batch in batches:
-        result = training.step(model, batch)
+        dtype = getattr(torch, precision) if low else None
+        with torch.autocast("cpu", dtype=dtype, enabled=low):
+            result = training.step(model, batch)
         units = result.counts["units"]
         optimizer.zero_grad(set_to_none=True)
         (result.loss_sum / units).backward()
@@ -74,6 +81,9 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, nargs="+", default=[256, 512])
     parser.add_argument("--cells", nargs="+", default=["lstm", "lstmlab"])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--precisions", nargs="+", default=["float32"], choices=["float32", "bfloat16"]
+    )
     parser.add_argument("--steps", type=int, default=8, help="steps per round (default 8)")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds (default 3)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds (default 1)")
@@ -88,30 +98,35 @@ def main() -> None:
     print(
         f"{len(batches)} fixed batches of {shape[0]} x {shape[1]} tokens; torch {torch.__version__}"
     )
-    configs = list(itertools.product(args.hidden, args.cells, args.threads))
+    configs = list(itertools.product(args.hidden, args.cells, args.threads, args.precisions))
     models = {c: make_model(config, training, vocabs, c[0], c[1]) for c in configs}
     rates: dict[tuple, list[float]] = {c: [] for c in configs}
     for round_index in range(args.warmup + args.rounds):
-        for hidden, cell, threads in configs:
+        for hidden, cell, threads, precision in configs:
             torch.set_num_threads(threads)
-            model, optimizer = models[(hidden, cell, threads)]
+            model, optimizer = models[(hidden, cell, threads, precision)]
             model.carried = None  # each round starts its strips from zeros
             seconds, tokens = train_steps(
-                model, optimizer, training, batches, config.train.clip_grad
+                model, optimizer, training, batches, config.train.clip_grad, precision
             )
             if round_index >= args.warmup:
-                rates[(hidden, cell, threads)].append(tokens / seconds)
+                rates[(hidden, cell, threads, precision)].append(tokens / seconds)
         print(f"round {round_index + 1}/{args.warmup + args.rounds} done", flush=True)
 
     median = {c: statistics.median(r) for c, r in rates.items()}
-    print("\n| hidden | cell | threads | tokens/s (median) | min-max | vs lstm |")
-    print("| ---: | --- | ---: | ---: | --- | ---: |")
-    for hidden, cell, threads in configs:
-        rate = median[(hidden, cell, threads)]
-        low, high = min(rates[(hidden, cell, threads)]), max(rates[(hidden, cell, threads)])
-        ratio = rate / median[(hidden, "lstm", threads)]
+    reference = args.precisions[0]
+    print(
+        "\n| hidden | cell | threads | precision | tokens/s (median) | min-max "
+        f"| vs lstm {reference} |"
+    )
+    print("| ---: | --- | ---: | --- | ---: | --- | ---: |")
+    for key in configs:
+        hidden, cell, threads, precision = key
+        rate = median[key]
+        low, high = min(rates[key]), max(rates[key])
+        ratio = rate / median[(hidden, "lstm", threads, reference)]
         print(
-            f"| {hidden} | {cell} | {threads} | {rate:,.0f} | {low:,.0f}-{high:,.0f} "
+            f"| {hidden} | {cell} | {threads} | {precision} | {rate:,.0f} | {low:,.0f}-{high:,.0f} "
             f"| {ratio:.2f} |"
         )
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
