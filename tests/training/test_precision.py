@@ -8,7 +8,13 @@ from torch import nn
 from lstmlab.errors import ConfigError
 from lstmlab.training.config import TrainConfig
 from lstmlab.training.optim import RunOptimizer
-from lstmlab.training.trainer import Trainer
+from lstmlab.training.trainer import Trainer, cpu_has_bfloat16
+
+# torch's CPU LSTM (oneDNN) has no bfloat16 kernel on a CPU without AVX512-BF16/AMX
+# (AVX2-only): there the trainer refuses bfloat16, which the last test checks.
+needs_bfloat16 = pytest.mark.skipif(
+    not cpu_has_bfloat16(), reason="torch's CPU LSTM has no bfloat16 kernel on this CPU"
+)
 
 
 def linear_output_dtypes(model):
@@ -18,6 +24,7 @@ def linear_output_dtypes(model):
     return seen
 
 
+@needs_bfloat16
 def test_bfloat16_training_steps_and_float32_evaluation(
     tiny_config, adapter, make_examples, TinyClassifier
 ):
@@ -85,3 +92,12 @@ def test_float16_scales_the_loss_and_saves_the_scale():
     # float32 runs save the (disabled) scaler too; loading an older state without it works.
     plain = RunOptimizer(nn.Linear(3, 2), TrainConfig())
     plain.load_state_dict({k: v for k, v in plain.state_dict().items() if k != "scaler"})
+
+
+def test_bfloat16_is_refused_in_one_line_where_the_cpu_lacks_it(
+    monkeypatch, tiny_config, adapter, TinyClassifier
+):
+    monkeypatch.setattr("lstmlab.training.trainer.cpu_has_bfloat16", lambda: False)
+    tiny_config.train.precision = "bfloat16"
+    with pytest.raises(ConfigError, match="bfloat16 needs a CPU with bfloat16 instructions"):
+        Trainer(TinyClassifier(), adapter, tiny_config, None)

@@ -140,6 +140,11 @@ class _DataParallelView:
         return getattr(self._wrapped.module, name)
 
 
+def cpu_has_bfloat16() -> bool:
+    """Whether torch's oneDNN kernels (its CPU LSTM among them) run bfloat16 on this CPU."""
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def changed_setting(saved: dict[str, Any], now: dict[str, Any], section: str) -> str | None:
     """The first setting of ``section`` that differs: ``model.hidden_size was 8, now 16``."""
     for key in sorted(set(saved) | set(now)):
@@ -199,6 +204,16 @@ class Trainer:
             # torch's CPU LSTM (oneDNN) has no float16 kernel: every step would fail.
             raise ConfigError(
                 "train.precision = float16 needs a CUDA device; on a CPU use bfloat16"
+            )
+        if (
+            self.train_cfg.precision == "bfloat16"
+            and self.device.type == "cpu"
+            and not cpu_has_bfloat16()
+        ):
+            # torch's CPU LSTM (oneDNN) fails in bfloat16 without the instructions.
+            raise ConfigError(
+                "train.precision = bfloat16 needs a CPU with bfloat16 instructions "
+                "(AVX512-BF16 or AMX) or a GPU; on this CPU use float32"
             )
         self.optimizer = RunOptimizer(model, self.train_cfg, self.device.type)
         self.tensorboard = TensorBoardLog.open(
