@@ -62,9 +62,9 @@ def train_steps(
     pass under autocast in ``precision`` unless float32 (as ``train.precision`` does)."""
     tokens = 0
     low = precision != "float32"
+    dtype = getattr(torch, precision) if low else None
     start = time.perf_counter()
     for batch in batches:
-        dtype = getattr(torch, precision) if low else None
         with torch.autocast("cpu", dtype=dtype, enabled=low):
             result = training.step(model, batch)
         units = result.counts["units"]
