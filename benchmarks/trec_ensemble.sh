@@ -2,14 +2,17 @@
 # TREC-6 question classification as an ensemble of LSTM classifiers (issue #20): SEEDS runs of
 # each recipe, then `lstmlab evaluate` of all of them (class probabilities averaged):
 #   - `--preset trec`: a BiLSTM from random embeddings (vocabulary: the training questions);
-#   - `--preset trec-lm`: ULMFiT-style fine-tuning from an IMDb language model LM_RUN
-#     (`lstmlab train lm --preset best`, trained once; leave LM_RUN empty to skip this recipe).
+#   - `--preset trec-lm`: ULMFiT-style fine-tuning from a forward language model LM_RUN
+#     (`lstmlab train lm --preset best`, trained once; leave LM_RUN empty to skip this recipe)
+#     and, with LM_RUN_BACKWARD, from a backward one (`--set data.reverse=true`) too.
+# Without SCRATCH=0 the ensemble has the `trec` runs; with LM runs given, the fine-tuned runs
+# alone are evaluated as an ensemble as well.
 # Each seed also draws its own 10 % validation split, so the members differ in data as well.
 # Every run is trained one after the other; the train seconds of each are printed at the end.
 #
 #   LSTMLAB_DATA=../shared/data LM_RUN=runs/<lm run> bash benchmarks/trec_ensemble.sh
 #
-# Knobs (environment): SEEDS ("0 1 2 3"), LM_RUN (""), RUNS (run folders; default
+# Knobs (environment): SEEDS ("0 1 2 3"), LM_RUN (""), LM_RUN_BACKWARD (""), SCRATCH (1), RUNS (run folders; default
 # runs/trec-ensemble), THREADS (2), LSTMLAB (the command; default `lstmlab`), SETS (extra
 # `K=V` settings for every run, e.g. "train.epochs=2" for a smoke test).
 set -euo pipefail
@@ -20,17 +23,32 @@ lstmlab=${LSTMLAB:-lstmlab}
 extra=()
 for item in ${SETS:-}; do extra+=(--set "$item"); done
 members=()
+tuned=()
 for seed in $seeds; do
-  $lstmlab --no-progress train classify --preset trec --threads "$threads" \
-    --set "train.seed=$seed" "${extra[@]}" --out "$runs/trec-s$seed"
-  members+=("$runs/trec-s$seed")
+  if [[ "${SCRATCH:-1}" != 0 ]]; then
+    $lstmlab --no-progress train classify --preset trec --threads "$threads" \
+      --set "train.seed=$seed" "${extra[@]}" --out "$runs/trec-s$seed"
+    members+=("$runs/trec-s$seed")
+  fi
   if [[ -n "${LM_RUN:-}" ]]; then
     $lstmlab --no-progress train classify --preset trec-lm --threads "$threads" \
       --set "model.init_from=$LM_RUN" --set "train.seed=$seed" "${extra[@]}" \
       --out "$runs/trec-lm-s$seed"
-    members+=("$runs/trec-lm-s$seed")
+    tuned+=("$runs/trec-lm-s$seed")
+  fi
+  if [[ -n "${LM_RUN_BACKWARD:-}" ]]; then
+    $lstmlab --no-progress train classify --preset trec-lm --threads "$threads" \
+      --set "model.init_from=$LM_RUN_BACKWARD" --set data.reverse=true \
+      --set "train.seed=$seed" "${extra[@]}" --out "$runs/trec-lm-bwd-s$seed"
+    tuned+=("$runs/trec-lm-bwd-s$seed")
   fi
 done
+members+=("${tuned[@]}")
+if [[ ${#tuned[@]} -gt 0 && ${#members[@]} -gt ${#tuned[@]} ]]; then
+  echo "ensemble of the fine-tuned runs alone:"
+  $lstmlab --no-progress evaluate "${tuned[@]}" --threads "$threads"
+  echo "ensemble of all runs:"
+fi
 $lstmlab --no-progress evaluate "${members[@]}" --threads "$threads"
 python3 - "${members[@]}" <<'PY'
 import json, sys

@@ -171,6 +171,18 @@ def test_init_from_something_else_is_refused(texts, lm_run, tmp_path) -> None:
         spec.prepare(config, None)
 
 
+@pytest.mark.parametrize("setting", ["data.min_freq=2", "data.max_size=50"])
+def test_vocabulary_limits_are_refused_with_init_from(texts, lm_run, setting) -> None:
+    # The fine-tuned classifier reads the LM's words: a limit would be silently ignored.
+    name, value = setting.split("=")
+    spec, config = classifier_config(texts, lm_run, **{name: int(value)})
+    with pytest.raises(ConfigError, match=rf"{name} = {value} has no effect with model.init_from"):
+        spec.prepare(config, None)
+    spec, config = classify_config(texts, lm_run, **{name: int(value)})
+    with pytest.raises(ConfigError, match="leave " + re.escape(name)):
+        spec.prepare(config, None)
+
+
 # ---------------------------------------------------------------- the classify task
 def classify_config(texts: Path, lm_run: Path, **extra):
     settings = {

@@ -5,10 +5,12 @@ import pytest
 import torch
 from torch import nn
 
+from lstmlab.cli.main import main
 from lstmlab.errors import ConfigError
 from lstmlab.training.config import TrainConfig
+from lstmlab.training.device import cpu_has_bfloat16
 from lstmlab.training.optim import RunOptimizer
-from lstmlab.training.trainer import Trainer, cpu_has_bfloat16
+from lstmlab.training.trainer import Trainer
 
 # torch's CPU LSTM (oneDNN) has no bfloat16 kernel on a CPU without AVX512-BF16/AMX
 # (AVX2-only): there the trainer refuses bfloat16, which the last test checks.
@@ -97,7 +99,25 @@ def test_float16_scales_the_loss_and_saves_the_scale():
 def test_bfloat16_is_refused_in_one_line_where_the_cpu_lacks_it(
     monkeypatch, tiny_config, adapter, TinyClassifier
 ):
-    monkeypatch.setattr("lstmlab.training.trainer.cpu_has_bfloat16", lambda: False)
+    monkeypatch.setattr("lstmlab.training.device.cpu_has_bfloat16", lambda: False)
     tiny_config.train.precision = "bfloat16"
     with pytest.raises(ConfigError, match="bfloat16 needs a CPU with bfloat16 instructions"):
         Trainer(TinyClassifier(), adapter, tiny_config, None)
+
+
+@pytest.mark.parametrize(
+    ("precision", "message"),
+    [("float16", "float16 needs a CUDA device"), ("bfloat16", "bfloat16 needs a CPU with")],
+)
+def test_the_cli_refuses_a_precision_before_reading_any_data(
+    monkeypatch, tmp_path, capsys, precision, message
+):
+    # The training file does not exist: the precision's refusal must come first (it used
+    # to come after data preparation, seconds to minutes in), and no run folder is left.
+    monkeypatch.setattr("lstmlab.training.device.cpu_has_bfloat16", lambda: False)
+    argv = ["train", "classify", "--train", str(tmp_path / "missing.csv")]
+    argv += ["--out", str(tmp_path / "run"), "--device", "cpu"]
+    assert main([*argv, "--set", f"train.precision={precision}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "missing.csv" not in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "run").exists()

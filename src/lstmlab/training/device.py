@@ -24,6 +24,30 @@ def resolve_device(name: str = "auto", local_rank: int = 0) -> torch.device:
     return device
 
 
+def cpu_has_bfloat16() -> bool:
+    """Whether torch's oneDNN kernels (its CPU LSTM among them) run bfloat16 on this CPU.
+
+    torch has no public query for it (``torch.backends.mkldnn`` offers none in 2.13)."""
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    """Refuse, in one line, a ``train.precision`` that ``device`` cannot train in.
+
+    Called before any data is read (by the runner), so a run that cannot work says so at
+    once, and again by the :class:`~lstmlab.training.trainer.Trainer` for notebook use.
+    """
+    if precision == "float16" and device.type != "cuda":
+        # torch's CPU LSTM (oneDNN) has no float16 kernel: every step would fail.
+        raise ConfigError("train.precision = float16 needs a CUDA device; on a CPU use bfloat16")
+    if precision == "bfloat16" and device.type == "cpu" and not cpu_has_bfloat16():
+        # torch's CPU LSTM (oneDNN) fails in bfloat16 without the instructions.
+        raise ConfigError(
+            "train.precision = bfloat16 needs a CPU with bfloat16 instructions "
+            "(AVX512-BF16 or AMX) or a GPU; on this CPU use float32"
+        )
+
+
 HUGE_PAGES_SETTING = "THP_MEM_ALLOC_ENABLE"
 
 

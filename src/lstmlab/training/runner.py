@@ -31,7 +31,12 @@ from lstmlab.tasks.spec import TaskSpec
 from lstmlab.text import echo
 from lstmlab.training.checkpoint import load_checkpoint, require
 from lstmlab.training.config import RunConfig, TrainConfig
-from lstmlab.training.device import configure_cpu, resolve_device, seed_everything
+from lstmlab.training.device import (
+    check_precision,
+    configure_cpu,
+    resolve_device,
+    seed_everything,
+)
 from lstmlab.training.distributed import (
     DistContext,
     init_distributed,
@@ -130,6 +135,7 @@ def _train_run(
     cfg = config.train
     say = echo if ctx.is_main else (lambda *args, **kwargs: None)
     device = resolve_device(cfg.device, ctx.local_rank)
+    check_precision(cfg.precision, device)  # before the run folder and the data
     configure_cpu(cfg.threads)
     resume_path = run_dir / "last.pt"
     # Only the main process looks at (and makes) the run folder, before any data is loaded

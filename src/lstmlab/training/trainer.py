@@ -40,6 +40,7 @@ from lstmlab.progress import write as progress_write
 from lstmlab.tasks.base import Example, StepResult, TaskTraining
 from lstmlab.training.checkpoint import load_checkpoint, require, save_checkpoint
 from lstmlab.training.config import RunConfig
+from lstmlab.training.device import check_precision
 from lstmlab.training.distributed import DistContext, all_reduce_sum, on_main
 from lstmlab.training.loader import remaining_batches, to_device
 from lstmlab.training.optim import RunOptimizer
@@ -140,11 +141,6 @@ class _DataParallelView:
         return getattr(self._wrapped.module, name)
 
 
-def cpu_has_bfloat16() -> bool:
-    """Whether torch's oneDNN kernels (its CPU LSTM among them) run bfloat16 on this CPU."""
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-
-
 def changed_setting(saved: dict[str, Any], now: dict[str, Any], section: str) -> str | None:
     """The first setting of ``section`` that differs: ``model.hidden_size was 8, now 16``."""
     for key in sorted(set(saved) | set(now)):
@@ -200,21 +196,7 @@ class Trainer:
             else model
         )
         self.select = self.train_cfg.select or task.select
-        if self.train_cfg.precision == "float16" and self.device.type != "cuda":
-            # torch's CPU LSTM (oneDNN) has no float16 kernel: every step would fail.
-            raise ConfigError(
-                "train.precision = float16 needs a CUDA device; on a CPU use bfloat16"
-            )
-        if (
-            self.train_cfg.precision == "bfloat16"
-            and self.device.type == "cpu"
-            and not cpu_has_bfloat16()
-        ):
-            # torch's CPU LSTM (oneDNN) fails in bfloat16 without the instructions.
-            raise ConfigError(
-                "train.precision = bfloat16 needs a CPU with bfloat16 instructions "
-                "(AVX512-BF16 or AMX) or a GPU; on this CPU use float32"
-            )
+        check_precision(self.train_cfg.precision, self.device)
         self.optimizer = RunOptimizer(model, self.train_cfg, self.device.type)
         self.tensorboard = TensorBoardLog.open(
             self.run_dir, self.train_cfg.tensorboard, self.ctx.is_main

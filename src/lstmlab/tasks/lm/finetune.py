@@ -73,6 +73,18 @@ def check_compatible(model_cfg: Any, data: Any, lm_config: RunConfig) -> None:
         )
 
 
+def check_no_vocab_limits(data: Any, lm_words: int) -> None:
+    """ConfigError if ``data.min_freq`` or ``data.max_size`` is set: a fine-tuned classifier
+    reads the language model's vocabulary, so either would be silently ignored."""
+    for name, default in (("min_freq", 1), ("max_size", 0)):
+        if getattr(data, name) != default:
+            raise ConfigError(
+                f"data.{name} = {getattr(data, name)} has no effect with model.init_from: the "
+                f"classifier reads the language model's vocabulary ({lm_words:,} words); "
+                f"leave data.{name} at {default}"
+            )
+
+
 def load_encoder_weights(model: nn.Module, model_cfg: Any) -> int:
     """Copy the language model's embedding and LSTM weights into ``model``; return how many.
 
@@ -109,6 +121,7 @@ class StartsFromLanguageModel:
             return None
         lm_config, vocab = read_lm_run(config.model.init_from)
         check_compatible(config.model, data, lm_config)
+        check_no_vocab_limits(data, len(vocab))
         return vocab
 
     def init_weights(
