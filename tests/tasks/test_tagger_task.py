@@ -153,3 +153,63 @@ def test_gold_tags_never_seen_in_training_are_scored_as_missed_spans(tmp_path):
     assert spans["gold"] == spans["per_type"]["PER"]["gold"] + spans["per_type"]["LOC"]["gold"] + 1
     assert result["unseen_tag_tokens"] == 2
     assert result["token_accuracy"] < 1.0
+
+
+def conll2002_root(tmp_path):
+    """A data root whose conll2002.zip has a few Spanish and Dutch sentences per split."""
+    import zipfile
+
+    root = tmp_path / "data"
+    (root / "nltk").mkdir(parents=True)
+    members = {}
+    for lang, (n_train, n_valid, n_test) in (("esp", (5, 2, 3)), ("ned", (7, 4, 6))):
+        for split, n in (("train", n_train), ("testa", n_valid), ("testb", n_test)):
+            rows = sentences(n, seed=len(members))
+            members[f"conll2002/{lang}.{split}"] = "\n".join(
+                "".join(f"{w} {lang.upper()} {t}\n" for w, t in zip(words, tags, strict=True))
+                for words, tags in rows
+            )
+    with zipfile.ZipFile(root / "nltk" / "conll2002.zip", "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return root
+
+
+def prepare_conll2002(root, *settings):
+    from lstmlab.tasks import get_task
+
+    spec = get_task("tagger")
+    overrides = ["data.corpus=conll2002", "data.language=esp", *settings]
+    config = spec.resolve_config(None, overrides)
+    return spec.trainer().prepare(config, str(root))
+
+
+def test_extra_languages_join_the_training_sentences_only(tmp_path):
+    root = conll2002_root(tmp_path)
+    alone = prepare_conll2002(root)
+    both = prepare_conll2002(root, 'data.extra_languages=["ned"]')
+    assert len(alone.train) == 5 and len(both.train) == 5 + 7
+    assert (len(both.val), len(both.test)) == (len(alone.val), len(alone.test)) == (2, 3)
+    assert both.info["with the training sentences of"] == "ned"
+    # The POS column as an input: the values of both languages are in its vocabulary.
+    featured = prepare_conll2002(root, 'data.extra_languages=["ned"]', "data.feature_columns=[1]")
+    assert {"ESP", "NED"} <= set(featured.vocabs["feature1"]["tokens"])
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (['data.extra_languages=["deu"]'], "must list CoNLL-2002 languages: esp, ned"),
+        (['data.extra_languages=["esp"]'], "names data.language or a language twice"),
+        (['data.extra_languages=["ned", "ned"]'], "names data.language or a language twice"),
+        (["data.corpus=conll2000", 'data.extra_languages=["ned"]'], "needs data.corpus"),
+    ],
+)
+def test_extra_languages_are_checked(settings, message):
+    from lstmlab.errors import ConfigError
+    from lstmlab.tasks import get_task
+
+    with pytest.raises(ConfigError, match=message):
+        get_task("tagger").resolve_config(
+            None, ["data.corpus=conll2002", "data.language=esp", *settings]
+        )

@@ -19,6 +19,9 @@ class TaggerData:
 
     corpus: str = "files"  # "files", "conll2000" (chunking) or "conll2002" (NER)
     language: str = "esp"  # CoNLL-2002: "esp" (Spanish) or "ned" (Dutch)
+    # CoNLL-2002: other languages whose training sentences join `language`'s (validation and
+    # test stay `language`'s): names and letter shapes are shared across languages.
+    extra_languages: list[str] = field(default_factory=list)
     train_file: str = ""  # CoNLL columns, 'word tag' lines or CoNLL-U; plain or .gz
     valid_file: str = ""  # optional: else validation is carved from train (val_fraction)
     test_file: str = ""  # optional: else no test
@@ -50,6 +53,7 @@ class TaggerData:
             self.language in CONLL2002_LANGUAGES,
             f"data.language must be one of {', '.join(CONLL2002_LANGUAGES)}",
         )
+        self.validate_extra_languages()
         check(self.column >= 1 or self.column == -1, "data.column must be >= 1, or -1 (the last)")
         self.validate_feature_columns()
         check(self.conllu_tag in CONLLU_TAGS, "data.conllu_tag must be 'upos' or 'xpos'")
@@ -59,6 +63,22 @@ class TaggerData:
         check(
             min(self.max_train, self.max_valid, self.max_test) >= 0,
             "data.max_train/max_valid/max_test must be >= 0 (0: all)",
+        )
+
+    def validate_extra_languages(self) -> None:
+        extra = self.extra_languages
+        check(
+            isinstance(extra, list) and all(lang in CONLL2002_LANGUAGES for lang in extra),
+            "data.extra_languages must list CoNLL-2002 languages: "
+            + ", ".join(CONLL2002_LANGUAGES),
+        )
+        check(
+            not extra or self.corpus == "conll2002",
+            "data.extra_languages needs data.corpus = conll2002",
+        )
+        check(
+            self.language not in extra and len(set(extra)) == len(extra),
+            "data.extra_languages names data.language or a language twice",
         )
 
     def validate_feature_columns(self) -> None:

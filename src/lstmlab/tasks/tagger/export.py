@@ -48,8 +48,12 @@ class TaggerExport(PosExport):
         if data.corpus == "conll2000":
             return "CoNLL-2000 chunking (WSJ sections 15-18 train, 20 test), its chunk tags"
         if data.corpus == "conll2002":
-            language = {"esp": "Spanish", "ned": "Dutch"}[data.language]
-            return f"CoNLL-2002 named entities, {language} (train; testa validation, testb test)"
+            names = {"esp": "Spanish", "ned": "Dutch"}
+            extra = "".join(f" + {names[lang]} train" for lang in data.extra_languages)
+            return (
+                f"CoNLL-2002 named entities, {names[data.language]} (train{extra}; testa "
+                "validation, testb test)"
+            )
         valid = data.valid_file or "carved from train"
         test = data.test_file or "-"
         return f"the user's files {data.train_file} (train), {valid} (validation), {test} (test)"

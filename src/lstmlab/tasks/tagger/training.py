@@ -65,6 +65,8 @@ def read_splits(cfg: TaggerData, data_dir: str | None, seed: int):
             read_conll2002(zipped, cfg.language, split, column, cfg.feature_columns)
             for split in ("train", "validation", "test")
         )
+        for language in cfg.extra_languages:  # after the run's own; batches are shuffled
+            train += read_conll2002(zipped, language, "train", column, cfg.feature_columns)
     else:
         train = read_file(cfg.train_file, cfg)
         valid = read_file(cfg.valid_file, cfg) if cfg.valid_file else None
@@ -79,6 +81,13 @@ def read_splits(cfg: TaggerData, data_dir: str | None, seed: int):
         return [sentences[i] for i in seeded_subset(len(sentences), size, seed)]
 
     return cut(train, cfg.max_train), cut(valid, cfg.max_valid), cut(test, cfg.max_test)
+
+
+def extra_language_info(cfg: TaggerData) -> dict[str, str]:
+    """The data summary's note that other languages' sentences are in the training set."""
+    if not cfg.extra_languages:
+        return {}
+    return {"with the training sentences of": " and ".join(cfg.extra_languages)}
 
 
 def run_scheme(cfg: TaggerData, train: list[TaggedSentence]) -> str | None:
@@ -157,6 +166,7 @@ class TaggerTraining(PosTraining):
         }
         info = {
             "train sentences": len(train),
+            **extra_language_info(cfg),
             "validation": len(valid),
             "test": len(test),
             "words": len(vocab),
