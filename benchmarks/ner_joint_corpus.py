@@ -31,7 +31,9 @@ LANGUAGES = ("esp", "ned")
 def write(path: Path, sentences: list[TaggedSentence]) -> None:
     with path.open("w", encoding="utf-8") as out:
         for sentence in sentences:
-            out.write("".join(f"{w} {t}\n" for w, t in zip(sentence.words, sentence.tags)))
+            out.write(
+                "".join(f"{w} {t}\n" for w, t in zip(sentence.words, sentence.tags, strict=True))
+            )
             out.write("\n")
     print(f"{path}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens")
 

@@ -191,6 +191,13 @@ def test_extra_languages_join_the_training_sentences_only(tmp_path):
     assert len(alone.train) == 5 and len(both.train) == 5 + 7
     assert (len(both.val), len(both.test)) == (len(alone.val), len(alone.test)) == (2, 3)
     assert both.info["with the training sentences of"] == "ned"
+    # The model card names the training data actually used.
+    from lstmlab.tasks import get_task
+
+    spec = get_task("tagger")
+    config = spec.resolve_config(None, ["data.corpus=conll2002", 'data.extra_languages=["ned"]'])
+    described = spec.exporter().describe_data(config)
+    assert described.startswith("CoNLL-2002 named entities, Spanish (train + Dutch train;")
     # The POS column as an input: the values of both languages are in its vocabulary.
     featured = prepare_conll2002(root, 'data.extra_languages=["ned"]', "data.feature_columns=[1]")
     assert {"ESP", "NED"} <= set(featured.vocabs["feature1"]["tokens"])

@@ -31,22 +31,28 @@ def tiny_qc(path: Path) -> None:
         archive.writestr("qc/test.txt", "\n".join(test) + "\n")
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
-def test_the_ensemble_script_trains_each_seed_and_evaluates_them_together(tmp_path) -> None:
+def run_script(tmp_path: Path, **knobs: str) -> subprocess.CompletedProcess:
+    """The script on the tiny qc.zip with the smoke sizes and ``knobs`` (its environment)."""
     tiny_qc(tmp_path / "data" / "nltk" / "qc.zip")
     env = {
         **os.environ,
         "LSTMLAB_DATA": str(tmp_path / "data"),
-        "SEEDS": "0 1",
         "RUNS": str(tmp_path / "runs"),
         "THREADS": "1",
         "LSTMLAB": f"{sys.executable} -m lstmlab",
         "SETS": "train.epochs=2 model.embedding_dim=8 model.hidden_size=8",
+        **knobs,
     }
     done = subprocess.run(
         ["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
+def test_the_ensemble_script_trains_each_seed_and_evaluates_them_together(tmp_path) -> None:
+    done = run_script(tmp_path, SEEDS="0 1")
     assert "ensemble" in done.stdout and "accuracy" in done.stdout
     runs = [tmp_path / "runs" / f"trec-s{seed}" for seed in (0, 1)]
     seconds = [json.loads((run / "test_metrics.json").read_text())["train_seconds"] for run in runs]
@@ -74,27 +80,17 @@ def tiny_lm(run: Path, text: Path, reverse: bool) -> None:
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
 def test_the_script_fine_tunes_from_forward_and_backward_language_models(tmp_path) -> None:
-    tiny_qc(tmp_path / "data" / "nltk" / "qc.zip")
     text = tmp_path / "questions.txt"
     text.write_text("".join(form.format(t) + "\n" for form in QUESTIONS.values() for t in THINGS))
     tiny_lm(tmp_path / "lm-fwd", text, reverse=False)
     tiny_lm(tmp_path / "lm-bwd", text, reverse=True)
-    env = {
-        **os.environ,
-        "LSTMLAB_DATA": str(tmp_path / "data"),
-        "SEEDS": "0",
-        "SCRATCH": "0",  # the fine-tuned runs alone
-        "LM_RUN": str(tmp_path / "lm-fwd"),
-        "LM_RUN_BACKWARD": str(tmp_path / "lm-bwd"),
-        "RUNS": str(tmp_path / "runs"),
-        "THREADS": "1",
-        "LSTMLAB": f"{sys.executable} -m lstmlab",
-        "SETS": "train.epochs=2 model.embedding_dim=8 model.hidden_size=8",
-    }
-    done = subprocess.run(
-        ["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=300
+    done = run_script(
+        tmp_path,
+        SEEDS="0",
+        SCRATCH="0",  # the fine-tuned runs alone
+        LM_RUN=str(tmp_path / "lm-fwd"),
+        LM_RUN_BACKWARD=str(tmp_path / "lm-bwd"),
     )
-    assert done.returncode == 0, done.stderr[-2000:]
     assert not (tmp_path / "runs" / "trec-s0").exists()  # SCRATCH=0: no run from scratch
     forward, backward = tmp_path / "runs" / "trec-lm-s0", tmp_path / "runs" / "trec-lm-bwd-s0"
     for run, reverse, lm in ((forward, False, "lm-fwd"), (backward, True, "lm-bwd")):
