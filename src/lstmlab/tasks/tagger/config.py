@@ -35,7 +35,8 @@ class TaggerData:
     lowercase: bool = True  # word vocabulary of lowercased words (casing is a feature)
     min_freq: int = 1
     val_fraction: float = 0.1
-    max_train: int = 0  # a seeded subset of at most this many sentences; 0 = all
+    max_train: int = 0  # a seeded subset of at most this many sentences (extra languages
+    # included); 0 = all
     max_valid: int = 0
     max_test: int = 0
 
