@@ -22,6 +22,7 @@ import argparse
 import random
 from pathlib import Path
 
+from lstmlab.data.memory import write_conll
 from lstmlab.data.registry import locate
 from lstmlab.data.tagged import TaggedSentence, read_conll2002
 
@@ -29,12 +30,7 @@ LANGUAGES = ("esp", "ned")
 
 
 def write(path: Path, sentences: list[TaggedSentence]) -> None:
-    with path.open("w", encoding="utf-8") as out:
-        for sentence in sentences:
-            out.write(
-                "".join(f"{w} {t}\n" for w, t in zip(sentence.words, sentence.tags, strict=True))
-            )
-            out.write("\n")
+    write_conll(sentences, path)  # `word tag` lines, a blank line after each sentence
     print(f"{path}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens")
 
 
@@ -51,7 +47,6 @@ def main() -> None:
     }
     train = [s for lang in LANGUAGES for s in split[lang, "train"]]
     random.Random(args.seed).shuffle(train)
-    args.out.mkdir(parents=True, exist_ok=True)
     write(args.out / "train.txt", train)
     write(args.out / "valid.txt", [s for lang in LANGUAGES for s in split[lang, "validation"]])
     for lang in LANGUAGES:

@@ -12,9 +12,9 @@
 #
 #   LSTMLAB_DATA=../shared/data LM_RUN=runs/<lm run> bash benchmarks/trec_ensemble.sh
 #
-# Knobs (environment): SEEDS ("0 1 2 3"), LM_RUN (""), LM_RUN_BACKWARD (""), SCRATCH (1), RUNS (run folders; default
-# runs/trec-ensemble), THREADS (2), LSTMLAB (the command; default `lstmlab`), SETS (extra
-# `K=V` settings for every run, e.g. "train.epochs=2" for a smoke test).
+# Knobs (environment): SEEDS ("0 1 2 3"), LM_RUN (""), LM_RUN_BACKWARD (""), SCRATCH (1),
+# RUNS (run folders; default runs/trec-ensemble), THREADS (2), LSTMLAB (the command; default
+# `lstmlab`), SETS (extra `K=V` settings for every run, e.g. "train.epochs=2" for a smoke test).
 set -euo pipefail
 seeds=${SEEDS:-0 1 2 3}
 runs=${RUNS:-runs/trec-ensemble}
@@ -24,22 +24,24 @@ extra=()
 for item in ${SETS:-}; do extra+=(--set "$item"); done
 members=()
 tuned=()
+# train NAME PRESET [--set K=V ...]: one seed's run of a recipe, into $runs/NAME-s$seed.
+train() {
+  local name=$1 preset=$2
+  shift 2
+  $lstmlab --no-progress train classify --preset "$preset" --threads "$threads" "$@" \
+    --set "train.seed=$seed" "${extra[@]}" --out "$runs/$name-s$seed"
+}
 for seed in $seeds; do
   if [[ "${SCRATCH:-1}" != 0 ]]; then
-    $lstmlab --no-progress train classify --preset trec --threads "$threads" \
-      --set "train.seed=$seed" "${extra[@]}" --out "$runs/trec-s$seed"
+    train trec trec
     members+=("$runs/trec-s$seed")
   fi
   if [[ -n "${LM_RUN:-}" ]]; then
-    $lstmlab --no-progress train classify --preset trec-lm --threads "$threads" \
-      --set "model.init_from=$LM_RUN" --set "train.seed=$seed" "${extra[@]}" \
-      --out "$runs/trec-lm-s$seed"
+    train trec-lm trec-lm --set "model.init_from=$LM_RUN"
     tuned+=("$runs/trec-lm-s$seed")
   fi
   if [[ -n "${LM_RUN_BACKWARD:-}" ]]; then
-    $lstmlab --no-progress train classify --preset trec-lm --threads "$threads" \
-      --set "model.init_from=$LM_RUN_BACKWARD" --set data.reverse=true \
-      --set "train.seed=$seed" "${extra[@]}" --out "$runs/trec-lm-bwd-s$seed"
+    train trec-lm-bwd trec-lm --set "model.init_from=$LM_RUN_BACKWARD" --set data.reverse=true
     tuned+=("$runs/trec-lm-bwd-s$seed")
   fi
 done

@@ -22,7 +22,7 @@ import argparse
 import random
 from pathlib import Path
 
-from lstmlab.data.paths import data_root
+from lstmlab.data.registry import locate
 from lstmlab.data.tagged import read_brown
 from lstmlab.data.trec import read_trec
 
@@ -35,9 +35,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    root = data_root()
-    brown = [" ".join(s.words) for s in read_brown(root / "nltk" / "brown.zip")]
-    questions = [q.text for q in read_trec(root / "nltk" / "qc.zip", "train")]
+    brown = [" ".join(s.words) for s in read_brown(locate("brown", None, "brown"))]
+    questions = [q.text for q in read_trec(locate("trec"), "train")]
     order = list(range(len(brown)))
     random.Random(args.seed).shuffle(order)
     held = set(order[: int(len(brown) * args.valid_fraction)])

@@ -1,21 +1,12 @@
 """TREC question classification and CoNLL-2002 NER (data.trec, data.tagged.read_conll2002)."""
 
-import zipfile
-
 import pytest
 
+from archives import write_zip
 from lstmlab.data.registry import locate
 from lstmlab.data.tagged import TaggedSentence, read_conll2002
 from lstmlab.data.trec import COARSE_CLASSES, SIZES, read_trec
 from lstmlab.errors import DataError
-
-
-def write_zip(path, members: dict[str, bytes]):
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return path
-
 
 LATIN1_TRAIN = "NUM:date When was Dvo\xf8\xe1k born ?\nLOC:other Where is it ?\n"
 

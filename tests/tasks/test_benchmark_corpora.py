@@ -7,19 +7,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
+from archives import write_zip
 from lstmlab.data.tagged import read_tagged_file
 
 BENCHMARKS = Path(__file__).parents[2] / "benchmarks"
-
-
-def write_zip(path: Path, members: dict[str, str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, text in members.items():
-            archive.writestr(name, text)
 
 
 def run_script(name: str, data: Path, *args: str) -> str:

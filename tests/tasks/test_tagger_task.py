@@ -8,6 +8,9 @@ import random
 import pytest
 
 import lstmlab
+from archives import write_zip
+from lstmlab.errors import ConfigError
+from lstmlab.tasks import get_task
 from lstmlab.training.spans import is_valid
 
 PEOPLE = [["Kim", "Sang"], ["Ada"], ["Lea", "van", "Dam"]]
@@ -157,10 +160,7 @@ def test_gold_tags_never_seen_in_training_are_scored_as_missed_spans(tmp_path):
 
 def conll2002_root(tmp_path):
     """A data root whose conll2002.zip has a few Spanish and Dutch sentences per split."""
-    import zipfile
-
     root = tmp_path / "data"
-    (root / "nltk").mkdir(parents=True)
     members = {}
     for lang, (n_train, n_valid, n_test) in (("esp", (5, 2, 3)), ("ned", (7, 4, 6))):
         for split, n in (("train", n_train), ("testa", n_valid), ("testb", n_test)):
@@ -169,15 +169,11 @@ def conll2002_root(tmp_path):
                 "".join(f"{w} {lang.upper()} {t}\n" for w, t in zip(words, tags, strict=True))
                 for words, tags in rows
             )
-    with zipfile.ZipFile(root / "nltk" / "conll2002.zip", "w") as archive:
-        for name, text in members.items():
-            archive.writestr(name, text)
+    write_zip(root / "nltk" / "conll2002.zip", members)
     return root
 
 
 def prepare_conll2002(root, *settings):
-    from lstmlab.tasks import get_task
-
     spec = get_task("tagger")
     overrides = ["data.corpus=conll2002", "data.language=esp", *settings]
     config = spec.resolve_config(None, overrides)
@@ -192,8 +188,6 @@ def test_extra_languages_join_the_training_sentences_only(tmp_path):
     assert (len(both.val), len(both.test)) == (len(alone.val), len(alone.test)) == (2, 3)
     assert both.info["with the training sentences of"] == "ned"
     # The model card names the training data actually used.
-    from lstmlab.tasks import get_task
-
     spec = get_task("tagger")
     config = spec.resolve_config(None, ["data.corpus=conll2002", 'data.extra_languages=["ned"]'])
     described = spec.exporter().describe_data(config)
@@ -213,9 +207,6 @@ def test_extra_languages_join_the_training_sentences_only(tmp_path):
     ],
 )
 def test_extra_languages_are_checked(settings, message):
-    from lstmlab.errors import ConfigError
-    from lstmlab.tasks import get_task
-
     with pytest.raises(ConfigError, match=message):
         get_task("tagger").resolve_config(
             None, ["data.corpus=conll2002", "data.language=esp", *settings]

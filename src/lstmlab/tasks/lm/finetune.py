@@ -12,6 +12,7 @@ settings; see the ``pretrained`` preset.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +77,9 @@ def check_compatible(model_cfg: Any, data: Any, lm_config: RunConfig) -> None:
 def check_no_vocab_limits(data: Any, lm_words: int) -> None:
     """ConfigError if ``data.min_freq`` or ``data.max_size`` is set: a fine-tuned classifier
     reads the language model's vocabulary, so either would be silently ignored."""
-    for name, default in (("min_freq", 1), ("max_size", 0)):
-        if getattr(data, name) != default:
+    defaults = {f.name: f.default for f in fields(data)}  # the data config's own defaults
+    for name in ("min_freq", "max_size"):
+        if getattr(data, name) != (default := defaults[name]):
             raise ConfigError(
                 f"data.{name} = {getattr(data, name)} has no effect with model.init_from: the "
                 f"classifier reads the language model's vocabulary ({lm_words:,} words); "
