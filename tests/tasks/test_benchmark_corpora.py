@@ -49,6 +49,26 @@ def test_trec_lm_corpus_holds_brown_and_the_training_questions_only(tmp_path) ->
     assert len(valid) == 1 and sorted(valid + train[:-6]) == sorted(sentences)
 
 
+def test_trec_lm_corpus_without_brown_holds_out_training_questions(tmp_path) -> None:
+    data = tmp_path / "data"
+    asked = ["Who wrote Hamlet ?", "When did it end ?", "Where is Rome ?", "What is a cat ?"]
+    write_zip(
+        data / "nltk" / "qc.zip",
+        {
+            "qc/train.txt": "".join(f"HUM:ind {q}\n" for q in asked),
+            "qc/test.txt": "LOC:city What city hosts the secret test question ?\n",
+        },
+    )
+    out = tmp_path / "text"
+    args = ["--out", str(out), "--no-brown", "--valid-fraction", "0.25", "--question-copies", "2"]
+    run_script("trec_lm_corpus.py", data, *args)  # no brown.zip: never opened
+    train = (out / "train.txt").read_text().splitlines()
+    valid = (out / "valid.txt").read_text().splitlines()
+    assert len(valid) == 1 and len(train) == 6 and valid[0] not in train
+    assert sorted(set(train) | set(valid)) == sorted(asked)
+    assert all(train.count(q) == 2 for q in set(train))
+
+
 def test_ner_joint_corpus_mixes_both_languages_and_keeps_the_test_sets_apart(tmp_path) -> None:
     data = tmp_path / "data"
     members = {}

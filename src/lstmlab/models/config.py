@@ -140,6 +140,7 @@ class LanguageModelConfig:
     tie_weights: bool = True  # full softmax: output weight = input embedding
     weight_drop: float = 0.0  # DropConnect on the LSTM's weight_hh (AWD-LSTM); lstm/lstmlab
     locked_dropout: bool = False  # one dropout mask per sequence on the LSTM's input/output
+    init_from: str = ""  # an LM run to continue on new text (ULMFiT's 2nd stage; tasks/lm/adapt)
 
     def validate(self) -> None:
         validate_settings(

@@ -4,8 +4,9 @@ The parts: ``config`` (the ``[data]`` settings), ``codec`` (text -> the stream's
 ids -> words), ``training`` (truncated BPTT, perplexity), ``predictor`` (``generate``),
 ``inspector`` (next words and each word's probability for ``explain`` and the page),
 ``finetune`` (a classifier of ``sentiment`` or ``classify`` starting from an LM run,
-``model.init_from``) and ``presets/``. No export part: ``lstmlab export --format
-safetensors`` is what an LM gets.
+``model.init_from``), ``adapt`` (an LM run continued on new text, its vocabulary extended:
+ULMFiT's second stage, the LM's own ``model.init_from``) and ``presets/``. No export part:
+``lstmlab export --format safetensors`` is what an LM gets.
 """
 
 from lstmlab.tasks.spec import Command, Option, TaskSpec

@@ -34,6 +34,7 @@ from lstmlab.data.vocab import Vocab
 from lstmlab.errors import ConfigError, DataError
 from lstmlab.models.lm import LanguageModel, LanguageModelConfig
 from lstmlab.tasks.base import Example, Prepared, StepResult, TaskTraining
+from lstmlab.tasks.lm.adapt import continue_from, extend_vocab, read_source
 from lstmlab.tasks.lm.codec import EOS, SPECIALS, read_documents
 from lstmlab.tasks.lm.config import LmData
 from lstmlab.training.config import RunConfig
@@ -48,10 +49,11 @@ class LmTraining(TaskTraining):
 
     def prepare(self, config: RunConfig, data_dir: str | None) -> Prepared:
         cfg: LmData = config.data
+        base = read_source(config) if config.model.init_from else None  # checked before reading
         if cfg.corpus == "imdb":
             vocab, train, val, test = _imdb_documents(cfg, data_dir, config.train.seed)
         else:
-            vocab, train, val, test = _file_documents(cfg)
+            vocab, train, val, test = _file_documents(cfg, base)
         if 0 < cfg.max_documents < len(train):  # a seeded subset, for a smaller budget
             keep = torch.randperm(
                 len(train), generator=torch.Generator().manual_seed(config.train.seed)
@@ -59,6 +61,7 @@ class LmTraining(TaskTraining):
             train = [train[i] for i in sorted(keep.tolist())]
         train, val, test = (reading_order(cfg, split) for split in (train, val, test))
         tokens = sum(len(d) for d in train)
+        added = {"new words (beyond model.init_from's)": len(vocab) - len(base)} if base else {}
         return Prepared(
             train=[{"ids": d} for d in train],
             val=[{"ids": d} for d in val],
@@ -70,11 +73,21 @@ class LmTraining(TaskTraining):
                 "validation documents": len(val),
                 "test documents": len(test),
                 "vocabulary": len(vocab),
+                **added,
             },
         )
 
     def build_model(self, config: RunConfig, vocabs: dict[str, Any]) -> LanguageModel:
         return LanguageModel.from_config(config.model, len(vocabs["vocab"]["tokens"]))
+
+    def init_weights(
+        self, model: nn.Module, config: RunConfig, vocabs: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Continue a language-model run (``model.init_from``): its weights, grown by the
+        added words' rows; the record becomes ``init_from.json`` in the run folder."""
+        if not config.model.init_from:
+            return None
+        return {"init_from": continue_from(model, config.model.init_from)}
 
     def make_loader(
         self,
@@ -196,12 +209,19 @@ def _imdb_documents(
     )
 
 
-def _file_documents(cfg: LmData) -> tuple[Vocab, list[Tensor], list[Tensor], list[Tensor]]:
+def _file_documents(
+    cfg: LmData, base: Vocab | None = None
+) -> tuple[Vocab, list[Tensor], list[Tensor], list[Tensor]]:
+    """The files' documents; the vocabulary from the training file, or ``base`` (an LM run
+    continued, ``model.init_from``) extended by the training file's new words."""
     tokenize = get_tokenizer(cfg.tokenizer)
     train_tokens = [tokenize(t) for t in read_documents(cfg.train_file, cfg.documents)]
-    vocab = Vocab.build(
-        train_tokens, min_freq=cfg.min_freq, max_size=cfg.max_size or None, specials=SPECIALS
-    )
+    if base is not None:
+        vocab = extend_vocab(base, train_tokens, cfg.min_freq, cfg.max_size)
+    else:
+        vocab = Vocab.build(
+            train_tokens, min_freq=cfg.min_freq, max_size=cfg.max_size or None, specials=SPECIALS
+        )
     valid = [_encode(vocab, tokenize(t)) for t in read_documents(cfg.valid_file, cfg.documents)]
     test = (
         [_encode(vocab, tokenize(t)) for t in read_documents(cfg.test_file, cfg.documents)]
