@@ -31,18 +31,12 @@ from torch import nn
 
 from lstmlab.data.vocab import Vocab
 from lstmlab.errors import CheckpointError, ConfigError
+from lstmlab.tasks.lm.finetune import _lm_task, read_lm_run
 from lstmlab.training.config import RunConfig
-from lstmlab.training.runner import load_trained, read_run_config
+from lstmlab.training.runner import load_trained
 
 # The [model] settings that fix the weights' shapes (the vocabulary size aside).
 SHAPE_SETTINGS = ("embedding_dim", "hidden_size", "num_layers", "cell", "softmax", "cutoffs")
-
-
-def _lm_task():
-    from lstmlab.tasks.lm import TASK
-    from lstmlab.tasks.registry import get_task
-
-    return get_task(TASK.name)
 
 
 def read_source(config: RunConfig) -> Vocab:
@@ -55,10 +49,7 @@ def read_source(config: RunConfig) -> Vocab:
             "and --valid FILE (data.corpus = files)"
         )
     run_dir = Path(config.model.init_from)
-    try:
-        source = read_run_config(_lm_task(), run_dir)
-    except CheckpointError as error:
-        raise CheckpointError(f"model.init_from: {error}") from None
+    source, vocab = read_lm_run(run_dir)
     pairs = [(f"model.{n}", config.model, source.model, n) for n in SHAPE_SETTINGS]
     pairs += [(f"data.{n}", config.data, source.data, n) for n in ("tokenizer", "reverse")]
     for label, mine, theirs, name in pairs:
@@ -68,10 +59,7 @@ def read_source(config: RunConfig) -> Vocab:
                 f"{label} is {getattr(mine, name)!r} but {run_dir}'s is {wanted!r}; "
                 f"set --set {label}={shown}"
             )
-    path = run_dir / "vocab.json"
-    if not path.is_file():
-        raise CheckpointError(f"model.init_from: {run_dir} has no vocab.json")
-    return Vocab.load(path)
+    return vocab
 
 
 def extend_vocab(
