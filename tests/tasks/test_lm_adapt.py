@@ -146,3 +146,33 @@ def test_a_cutoff_the_new_words_would_move_is_refused(tmp_path: Path) -> None:
     settings["model.init_from"] = str(tmp_path / "old")
     with pytest.raises(CheckpointError, match="clusters would change from"):
         lstmlab.train("lm", out=tmp_path / "new", **settings)
+
+
+def test_a_classifier_from_the_continued_run_reads_its_new_words(source: Path, tmp_path) -> None:
+    """ULMFiT's third stage: ``classify`` fine-tuned from the continued run takes the
+    extended vocabulary, and the new words' embedding rows are the continued run's."""
+    old = json.loads((source / "config.json").read_text())["model"]
+    settings = {**SMALL, **files(tmp_path, NEW), "data.max_size": 0}
+    settings.update({"model.softmax": old["softmax"], "model.cutoffs": [6]})
+    lstmlab.train("lm", out=tmp_path / "new", **{**settings, "model.init_from": str(source)})
+    (tmp_path / "q.csv").write_text(
+        "text,label\n" + "".join("where is the zebra ?,loc\nwho sat ?,hum\n" * 10)
+    )
+    overrides = {
+        "model.init_from": str(tmp_path / "new"),
+        "data.train_file": str(tmp_path / "q.csv"),
+        "model.embedding_dim": SMALL["model.embedding_dim"],
+        "model.hidden_size": SMALL["model.hidden_size"],
+        "model.bidirectional": False,
+    }
+    classify = get_task("classify")
+    config = classify.resolve_config(None, [f"{k}={json.dumps(v)}" for k, v in overrides.items()])
+    training = classify.trainer()
+    prepared = training.prepare(config, None)
+    words = prepared.vocabs["vocab"]["tokens"]
+    assert words == Vocab.load(tmp_path / "new" / "vocab.json").tokens and "zebra" in words
+    model = training.build_model(config, prepared.vocabs)
+    training.init_weights(model, config, prepared.vocabs)
+    _, lm, _ = load_trained(get_task("lm"), tmp_path / "new")
+    zebra = words.index("zebra")
+    torch.testing.assert_close(model.embedding.weight[zebra], lm.embedding.weight[zebra])
