@@ -156,7 +156,7 @@ def test_a_classifier_from_the_continued_run_reads_its_new_words(source: Path, t
     settings.update({"model.softmax": old["softmax"], "model.cutoffs": [6]})
     lstmlab.train("lm", out=tmp_path / "new", **{**settings, "model.init_from": str(source)})
     (tmp_path / "q.csv").write_text(
-        "text,label\n" + "".join("where is the zebra ?,loc\nwho sat ?,hum\n" * 10)
+        "text,label\n" + "where is the zebra ?,loc\nwho sat ?,hum\n" * 10
     )
     overrides = {
         "model.init_from": str(tmp_path / "new"),
