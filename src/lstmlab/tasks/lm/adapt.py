@@ -69,10 +69,8 @@ def extend_vocab(
     lacks, seen at least ``min_freq`` times, by count (ties alphabetical); ``max_size``
     caps the total (0: no cap; never below ``base``'s own size)."""
     counter = Counter(token for tokens in token_lists for token in tokens)
-    new = sorted(
-        (t for t, c in counter.items() if c >= min_freq and t not in base),
-        key=lambda token: (-counter[token], token),
-    )
+    unseen = {token: count for token, count in counter.items() if token not in base}
+    new = Vocab.from_counter(unseen, min_freq=min_freq, specials=()).tokens  # Vocab's order
     if max_size:
         new = new[: max(max_size - len(base), 0)]
     return Vocab([*base.tokens, *new])
